@@ -1,0 +1,42 @@
+/*
+ * Sim-only entry points of xensim, beside Xen's own API.
+ *
+ * Xen decides a handle's domain by where the process runs; xensim reads
+ * XENSIM_DOMID. These variants open a handle as a chosen domain, so one
+ * process (a test, a JVM) can hold both ends of a channel.
+ */
+#ifndef XENSIM_H
+#define XENSIM_H
+
+#include <stdint.h>
+
+struct xentoollog_logger;
+typedef struct xenevtchn_handle xenevtchn_handle;
+typedef struct xengntdev_handle xengnttab_handle;
+typedef struct xengntdev_handle xengntshr_handle;
+struct xs_handle;
+
+xenevtchn_handle *xensim_evtchn_open_as(struct xentoollog_logger *logger,
+                                        unsigned int flags, uint32_t domid);
+xengnttab_handle *xensim_gnttab_open_as(struct xentoollog_logger *logger,
+                                        unsigned int flags, uint32_t domid);
+xengntshr_handle *xensim_gntshr_open_as(struct xentoollog_logger *logger,
+                                        unsigned int flags, uint32_t domid);
+struct xs_handle *xensim_xs_open_as(unsigned long flags, uint32_t domid);
+
+/* What the simulated host holds right now: for leak checks in tests. */
+struct xensim_stats {
+    uint32_t connections;   /* open handles' connections, all processes */
+    uint32_t ports;         /* event-channel ports in use */
+    uint32_t grants;        /* shared grant refs */
+    uint32_t mappings;      /* live xengnttab mappings */
+    uint32_t watches;       /* XenStore watches */
+    uint32_t transactions;  /* open XenStore transactions */
+    uint32_t domains;       /* domains with at least one process */
+};
+
+/* Fills *out; 0 on success, -1 with errno. Counts include the caller's
+ * own short-lived connection for this query. */
+int xensim_stats(struct xensim_stats *out);
+
+#endif
