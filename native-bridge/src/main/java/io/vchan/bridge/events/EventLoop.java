@@ -1,0 +1,171 @@
+package io.vchan.bridge.events;
+
+import io.vchan.bridge.xen.DomainId;
+import io.vchan.bridge.xen.EventChannels;
+import io.vchan.bridge.xen.EventWaiter;
+import io.vchan.bridge.xen.XenException;
+import io.vchan.bridge.xen.XenPlatform;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A fixed number of threads (default 1) that wait on the event channels of
+ * every endpoint and hand "port P fired" to whoever registered P. Endpoints
+ * of one local domain share one event-channel handle, so one poll covers them
+ * all. A delivered port is unmasked before its listener runs: an event that
+ * arrives while the listener looks is delivered again, never lost.
+ */
+public final class EventLoop implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(EventLoop.class.getName());
+
+    private final XenPlatform platform;
+    private final List<Worker> workers = new ArrayList<>();
+    private final Map<DomainId, EventChannels> handles = new ConcurrentHashMap<>();
+    private final Map<EventChannels, Map<Integer, Runnable>> listeners = new ConcurrentHashMap<>();
+    private final AtomicInteger nextWorker = new AtomicInteger();
+    private volatile boolean closed;
+
+    private EventLoop(XenPlatform platform) {
+        this.platform = platform;
+    }
+
+    public static EventLoop start(XenPlatform platform, int threads) throws XenException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("an event loop needs at least one thread, not " + threads);
+        }
+        EventLoop loop = new EventLoop(platform);
+        try {
+            for (int i = 0; i < threads; i++) {
+                loop.workers.add(loop.new Worker(platform.newEventWaiter(), "vchan-events-" + i));
+            }
+        } catch (XenException | RuntimeException e) {
+            loop.close();
+            throw e;
+        }
+        loop.workers.forEach(Thread::start);
+        return loop;
+    }
+
+    public XenPlatform platform() {
+        return platform;
+    }
+
+    /** The shared event-channel handle of a local domain, opened on first use. */
+    public synchronized EventChannels channels(DomainId self) throws XenException {
+        if (closed) {
+            throw new IllegalStateException("event loop is closed");
+        }
+        EventChannels h = handles.get(self);
+        if (h == null) {
+            h = platform.openEventChannels(self);
+            listeners.put(h, new ConcurrentHashMap<>());
+            handles.put(self, h);
+            workers.get(Math.floorMod(nextWorker.getAndIncrement(), workers.size())).waiter.add(h);
+        }
+        return h;
+    }
+
+    /** Runs {@code listener} on a loop thread whenever {@code port} fires. Keep it short. */
+    public void register(EventChannels channels, int port, Runnable listener) {
+        Map<Integer, Runnable> ports = listeners.get(channels);
+        if (ports == null) {
+            throw new IllegalArgumentException("handle " + channels + " is not one of this loop's");
+        }
+        ports.put(port, listener);
+    }
+
+    public void unregister(EventChannels channels, int port) {
+        Map<Integer, Runnable> ports = listeners.get(channels);
+        if (ports != null) {
+            ports.remove(port);
+        }
+    }
+
+    /** Ports registered now, over all handles: for leak checks. */
+    public int registeredPorts() {
+        return listeners.values().stream().mapToInt(Map::size).sum();
+    }
+
+    public int threads() {
+        return workers.size();
+    }
+
+    private void dispatch(EventChannels h) {
+        Map<Integer, Runnable> ports = listeners.get(h);
+        try {
+            for (int port; (port = h.pollPending()) >= 0; ) {
+                h.unmask(port);
+                Runnable listener = ports == null ? null : ports.get(port);
+                if (listener != null) {
+                    listener.run();
+                }
+            }
+        } catch (XenException e) {
+            if (!closed) {
+                LOG.log(Level.WARNING, "event channels of " + h.domain() + " failed; waking all its endpoints", e);
+                for (Worker w : workers) {
+                    w.waiter.remove(h);
+                }
+                if (ports != null) {
+                    ports.values().forEach(Runnable::run);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "an event listener failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (Worker w : workers) {
+            w.waiter.wakeup();
+        }
+        for (Worker w : workers) {
+            if (w.isAlive() && w != Thread.currentThread()) {
+                try {
+                    w.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            w.waiter.close();
+        }
+        handles.values().forEach(EventChannels::close);
+        handles.clear();
+        listeners.clear();
+    }
+
+    private final class Worker extends Thread {
+        final EventWaiter waiter;
+
+        Worker(EventWaiter waiter, String name) {
+            super(name);
+            this.waiter = waiter;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (!closed) {
+                try {
+                    waiter.await(-1, EventLoop.this::dispatch);
+                } catch (XenException e) {
+                    LOG.log(Level.SEVERE, "event wait failed", e);
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.vchan.bridge.jna;
+
+import static io.vchan.bridge.jna.Calls.nonNegative;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import io.vchan.bridge.xen.DomainId;
+import io.vchan.bridge.xen.EventChannels;
+import io.vchan.bridge.xen.XenException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** An event-channel handle over libxenevtchn. Its fd is readable while an event is pending. */
+final class JnaEventChannels implements EventChannels {
+
+    private final Pointer handle;
+    private final DomainId domain;
+    private final int fd;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    JnaEventChannels(Pointer handle, DomainId domain) throws XenException {
+        this.handle = handle;
+        this.domain = domain;
+        this.fd = nonNegative(EvtchnLib.xenevtchn_fd(handle), "xenevtchn_fd");
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    @Override
+    public DomainId domain() {
+        return domain;
+    }
+
+    @Override
+    public int bindUnbound(DomainId remote) throws XenException {
+        return nonNegative(EvtchnLib.xenevtchn_bind_unbound_port(handle, remote.value()),
+                "xenevtchn_bind_unbound_port");
+    }
+
+    @Override
+    public int bindInterdomain(DomainId remote, int remotePort) throws XenException {
+        return nonNegative(EvtchnLib.xenevtchn_bind_interdomain(handle, remote.value(), remotePort),
+                "xenevtchn_bind_interdomain");
+    }
+
+    @Override
+    public void unbind(int port) throws XenException {
+        nonNegative(EvtchnLib.xenevtchn_unbind(handle, port), "xenevtchn_unbind");
+    }
+
+    @Override
+    public void notify(int port) throws XenException {
+        nonNegative(EvtchnLib.xenevtchn_notify(handle, port), "xenevtchn_notify");
+    }
+
+    @Override
+    public void unmask(int port) throws XenException {
+        nonNegative(EvtchnLib.xenevtchn_unmask(handle, port), "xenevtchn_unmask");
+    }
+
+    @Override
+    public int pollPending() throws XenException {
+        try (Memory pfd = new Memory(8)) {
+            pfd.setInt(0, fd);
+            pfd.setShort(4, LibC.POLLIN);
+            pfd.setShort(6, (short) 0);
+            if (LibC.poll(pfd, 1, 0) <= 0) {
+                return -1;
+            }
+        }
+        return nonNegative(EvtchnLib.xenevtchn_pending(handle), "xenevtchn_pending");
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            EvtchnLib.xenevtchn_close(handle);
+        }
+    }
+}

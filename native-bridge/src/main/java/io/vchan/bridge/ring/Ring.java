@@ -1,0 +1,107 @@
+package io.vchan.bridge.ring;
+
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * One direction of a channel: a power-of-two data area plus its producer and
+ * consumer indices in the control page. Indices are free-running u32; the
+ * peer owns one of them, so every value it writes is checked before use,
+ * each read once per decision, and every offset is masked.
+ */
+final class Ring {
+
+    private final ControlPage page;
+    private final int consOffset;
+    private final int prodOffset;
+    private final ByteBuffer data;
+    private final int size;
+    private final int mask;
+    private final String name;
+
+    Ring(ControlPage page, int consOffset, int prodOffset, ByteBuffer data, int order, String name) {
+        this.page = page;
+        this.consOffset = consOffset;
+        this.prodOffset = prodOffset;
+        this.size = 1 << order;
+        this.mask = size - 1;
+        this.data = data.duplicate();
+        if (this.data.capacity() < size) {
+            throw new IllegalArgumentException(name + " ring buffer smaller than 2^" + order);
+        }
+        this.name = name;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** Bytes the producer has made available: prod − cons, checked. */
+    int ready() throws VchanProtocolException {
+        int cons = page.getAcquire(consOffset);
+        int prod = page.getAcquire(prodOffset);
+        return checked(prod - cons, prod, cons);
+    }
+
+    /** Room for the producer: size − (prod − cons), checked. */
+    int space() throws VchanProtocolException {
+        int prod = page.getAcquire(prodOffset);
+        int cons = page.getAcquire(consOffset);
+        return size - checked(prod - cons, prod, cons);
+    }
+
+    private int checked(int used, int prod, int cons) throws VchanProtocolException {
+        if (Integer.compareUnsigned(used, size) > 0) {
+            throw new VchanProtocolException(name + " ring is corrupt: prod " + Integer.toUnsignedString(prod)
+                    + " − cons " + Integer.toUnsignedString(cons) + " exceeds its size " + size);
+        }
+        return used;
+    }
+
+    /** Copies up to {@code dst.remaining()} ready bytes out; returns how many. */
+    int read(ByteBuffer dst, int max) throws VchanProtocolException {
+        int cons = page.getAcquire(consOffset);
+        int prod = page.getAcquire(prodOffset);
+        int n = Math.min(Math.min(dst.remaining(), max), checked(prod - cons, prod, cons));
+        if (n == 0) {
+            return 0;
+        }
+        int pos = cons & mask;
+        int first = Math.min(n, size - pos);
+        dst.put(dst.position(), data, pos, first);
+        if (n > first) {
+            dst.put(dst.position() + first, data, 0, n - first);
+        }
+        dst.position(dst.position() + n);
+        // Our copy must be complete before the producer may reuse the space.
+        VarHandle.fullFence();
+        page.setRelease(consOffset, cons + n);
+        return n;
+    }
+
+    /** Copies up to {@code src.remaining()} bytes in, as space allows; returns how many. */
+    int write(ByteBuffer src, int max) throws VchanProtocolException {
+        int prod = page.getAcquire(prodOffset);
+        int cons = page.getAcquire(consOffset);
+        int n = Math.min(Math.min(src.remaining(), max), size - checked(prod - cons, prod, cons));
+        if (n == 0) {
+            return 0;
+        }
+        int pos = prod & mask;
+        int first = Math.min(n, size - pos);
+        data.put(pos, src, src.position(), first);
+        if (n > first) {
+            data.put(0, src, src.position() + first, n - first);
+        }
+        src.position(src.position() + n);
+        // The bytes must be visible before the index that publishes them.
+        page.setRelease(prodOffset, prod + n);
+        return n;
+    }
+
+    /** Sets both indices to 0: only for a server resetting its page. */
+    void reset() {
+        page.setVolatile(consOffset, 0);
+        page.setVolatile(prodOffset, 0);
+    }
+}

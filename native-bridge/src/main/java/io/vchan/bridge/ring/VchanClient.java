@@ -1,0 +1,165 @@
+package io.vchan.bridge.ring;
+
+import io.vchan.bridge.xen.DomainId;
+import io.vchan.bridge.xen.EventChannels;
+import io.vchan.bridge.xen.GrantMapper;
+import io.vchan.bridge.xen.MappedPages;
+import io.vchan.bridge.xen.XenException;
+import io.vchan.bridge.xen.XenPlatform;
+import io.vchan.bridge.xen.XenStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The client side of set-up (vchan-protocol.md §4): wait for the server's keys
+ * with a XenStore watch, bind its port, map the control page and rings. The
+ * orders and grant refs in the page are the server's claims: they are copied
+ * once and checked before anything is mapped from them.
+ */
+public final class VchanClient {
+
+    private VchanClient() {
+    }
+
+    public static VchanEndpoint connect(XenPlatform platform, EventChannels events, DomainId server, String path,
+            Duration timeout) throws IOException {
+        VchanPath.validate(path);
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("connect timeout is negative: " + timeout);
+        }
+        DomainId self = events.domain();
+        int[] keys = awaitKeys(platform, self, server, path, timeout);
+        int ringRef = keys[0];
+        int remotePort = keys[1];
+        List<AutoCloseable> resources = new ArrayList<>();
+        int port = -1;
+        try {
+            port = events.bindInterdomain(server, remotePort);
+            events.unmask(port);
+            GrantMapper mapper = platform.openGrantMapper(self);
+            resources.add(mapper);
+            MappedPages ctrlPages = mapper.mapPageWithNotify(server, ringRef, true, ControlPage.CLI_LIVE, port);
+            resources.add(ctrlPages);
+            ControlPage page = new ControlPage(ctrlPages.memory());
+            // Read once: the server could change them under us.
+            RingOrders orders = checkedOrders(page.getUnsignedShort(ControlPage.LEFT_ORDER),
+                    page.getUnsignedShort(ControlPage.RIGHT_ORDER));
+            int[] refs = checkedRefs(page, orders);
+            int leftPages = RingOrders.pages(orders.left());
+            ByteBuffer left = ringMemory(mapper, server, page, orders.left(), refs, 0, true, resources);
+            ByteBuffer right = ringMemory(mapper, server, page, orders.right(), refs, leftPages, false, resources);
+            Ring writeRing = new Ring(page, ControlPage.LEFT_CONS, ControlPage.LEFT_PROD, left, orders.left(), "left");
+            Ring readRing = new Ring(page, ControlPage.RIGHT_CONS, ControlPage.RIGHT_PROD, right, orders.right(),
+                    "right");
+            page.putByteVolatile(ControlPage.CLI_LIVE, ControlPage.LIVE_CONNECTED);
+            page.putByteVolatile(ControlPage.SRV_NOTIFY, ControlPage.NOTIFY_WRITE);
+            events.notify(port);
+            return new VchanEndpoint(false, server, path, orders, page, readRing, writeRing, events, port, resources,
+                    () -> { }, -1);
+        } catch (IOException | RuntimeException e) {
+            for (int i = resources.size() - 1; i >= 0; i--) {
+                try {
+                    resources.get(i).close();
+                } catch (Exception ignored) {
+                    // keep releasing
+                }
+            }
+            if (port >= 0) {
+                try {
+                    events.unbind(port);
+                } catch (XenException ignored) {
+                    // already gone
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Waits (with a watch, not by polling) until ring-ref and event-channel are both there. */
+    private static int[] awaitKeys(XenPlatform platform, DomainId self, DomainId server, String path,
+            Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (XenStore xs = platform.openXenStore(self)) {
+            xs.watch(path, "vchan-connect");
+            while (true) {
+                Optional<Integer> ref = readNumber(xs, path + "/ring-ref");
+                Optional<Integer> port = readNumber(xs, path + "/event-channel");
+                if (ref.isPresent() && port.isPresent()) {
+                    return new int[] {ref.get(), port.get()};
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new VchanConnectTimeoutException("no vchan server in " + server + " published " + path
+                            + " within " + timeout.toMillis() + " ms");
+                }
+                xs.awaitWatch(Math.max(1, left / 1_000_000));
+            }
+        }
+    }
+
+    private static Optional<Integer> readNumber(XenStore xs, String key) throws IOException {
+        Optional<byte[]> raw = xs.read(0, key);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        String s = new String(raw.get(), StandardCharsets.US_ASCII).trim();
+        try {
+            int v = Integer.parseInt(s);
+            if (v <= 0) {
+                throw new VchanProtocolException(key + " is " + s + ": not a grant ref or port");
+            }
+            return Optional.of(v);
+        } catch (NumberFormatException e) {
+            throw new VchanProtocolException(key + " is not a number: '" + s + "'");
+        }
+    }
+
+    private static RingOrders checkedOrders(int left, int right) throws VchanProtocolException {
+        if (!RingOrders.valid(left, right)) {
+            throw new VchanProtocolException("server announced invalid ring orders " + left + "/" + right);
+        }
+        return new RingOrders(left, right);
+    }
+
+    /** The grant refs, copied; their list must end before any in-page ring and the page's end. */
+    private static int[] checkedRefs(ControlPage page, RingOrders orders) throws VchanProtocolException {
+        int count = RingOrders.pages(orders.left()) + RingOrders.pages(orders.right());
+        int end = ControlPage.GRANTS + 4 * count;
+        int limit = ControlPage.SIZE;
+        if (orders.left() == 10 || orders.right() == 10) {
+            limit = ControlPage.SMALL_RING_OFFSET;
+        } else if (orders.left() == 11 || orders.right() == 11) {
+            limit = ControlPage.LARGE_RING_OFFSET;
+        }
+        if (end > limit) {
+            throw new VchanProtocolException("ring orders " + orders.left() + "/" + orders.right() + " need "
+                    + count + " grant refs, which overlap a ring or pass the page's end");
+        }
+        int[] refs = new int[count];
+        for (int i = 0; i < count; i++) {
+            refs[i] = page.getIntPlain(ControlPage.GRANTS + 4 * i);
+        }
+        return refs;
+    }
+
+    private static ByteBuffer ringMemory(GrantMapper mapper, DomainId server, ControlPage page, int order,
+            int[] refs, int first, boolean writable, List<AutoCloseable> resources) throws XenException {
+        ByteBuffer whole = page.buffer();
+        if (order == 10) {
+            return whole.slice(ControlPage.SMALL_RING_OFFSET, 1024);
+        }
+        if (order == 11) {
+            return whole.slice(ControlPage.LARGE_RING_OFFSET, 2048);
+        }
+        int count = RingOrders.pages(order);
+        int[] mine = java.util.Arrays.copyOfRange(refs, first, first + count);
+        MappedPages pages = mapper.map(server, mine, writable);
+        resources.add(pages);
+        return pages.memory();
+    }
+}
