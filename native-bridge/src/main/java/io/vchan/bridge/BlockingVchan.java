@@ -2,7 +2,7 @@ package io.vchan.bridge;
 
 import io.vchan.bridge.events.EventLoop;
 import io.vchan.bridge.ring.VchanClient;
-import io.vchan.bridge.ring.VchanEndpoint;
+import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.ring.VchanServer;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.EventChannels;
@@ -21,12 +21,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class BlockingVchan implements AutoCloseable {
 
     private final EventLoop loop;
-    private final VchanEndpoint endpoint;
+    private final RingEndpoint endpoint;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition fired = lock.newCondition();
     private long events;
 
-    private BlockingVchan(EventLoop loop, VchanEndpoint endpoint) {
+    private BlockingVchan(EventLoop loop, RingEndpoint endpoint) {
         this.loop = loop;
         this.endpoint = endpoint;
         loop.register(endpoint.eventChannels(), endpoint.port(), this::onEvent);
@@ -44,7 +44,7 @@ public final class BlockingVchan implements AutoCloseable {
         return new BlockingVchan(loop, VchanClient.connect(loop.platform(), channels, server, path, timeout));
     }
 
-    public VchanEndpoint endpoint() {
+    public RingEndpoint endpoint() {
         return endpoint;
     }
 
@@ -98,7 +98,7 @@ public final class BlockingVchan implements AutoCloseable {
         long deadline = deadline(timeout);
         while (true) {
             long seen = eventCount();
-            if (endpoint.peerState() != VchanEndpoint.PeerState.WAITING) {
+            if (endpoint.peerState() != RingEndpoint.PeerState.WAITING) {
                 return true;
             }
             if (!awaitEventAfter(seen, deadline)) {
@@ -150,7 +150,7 @@ public final class BlockingVchan implements AutoCloseable {
         long deadline = deadline(timeout);
         while (true) {
             long seen = eventCount();
-            if (endpoint.peerState() == VchanEndpoint.PeerState.CLOSED) {
+            if (endpoint.peerState() == RingEndpoint.PeerState.CLOSED) {
                 return true;
             }
             if (!awaitEventAfter(seen, deadline)) {

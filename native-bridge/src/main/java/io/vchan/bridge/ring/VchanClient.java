@@ -26,7 +26,7 @@ public final class VchanClient {
     private VchanClient() {
     }
 
-    public static VchanEndpoint connect(XenPlatform platform, EventChannels events, DomainId server, String path,
+    public static RingEndpoint connect(XenPlatform platform, EventChannels events, DomainId server, String path,
             Duration timeout) throws IOException {
         VchanPath.validate(path);
         if (timeout.isNegative()) {
@@ -59,7 +59,7 @@ public final class VchanClient {
             page.putByteVolatile(ControlPage.CLI_LIVE, ControlPage.LIVE_CONNECTED);
             page.putByteVolatile(ControlPage.SRV_NOTIFY, ControlPage.NOTIFY_WRITE);
             events.notify(port);
-            return new VchanEndpoint(false, server, path, orders, page, readRing, writeRing, events, port, resources,
+            return new RingEndpoint(false, server, path, orders, page, readRing, writeRing, events, port, resources,
                     () -> { }, -1);
         } catch (IOException | RuntimeException e) {
             for (int i = resources.size() - 1; i >= 0; i--) {

@@ -33,7 +33,7 @@ public final class VchanServer {
      * {@code readMin} / {@code writeMin} bytes. Arguments are checked before
      * anything is allocated. The endpoint starts with the peer WAITING.
      */
-    public static VchanEndpoint publish(XenPlatform platform, EventChannels events, DomainId peer, String path,
+    public static RingEndpoint publish(XenPlatform platform, EventChannels events, DomainId peer, String path,
             int readMin, int writeMin) throws IOException {
         RingOrders orders = RingOrders.forServer(readMin, writeMin);
         VchanPath.validate(path);
@@ -56,7 +56,7 @@ public final class VchanServer {
             Ring writeRing = new Ring(page, ControlPage.RIGHT_CONS, ControlPage.RIGHT_PROD, right, orders.right(),
                     "right");
             publishKeys(platform, self, peer, path, ctrlPages.refs()[0], port);
-            return new VchanEndpoint(true, peer, path, orders, page, readRing, writeRing, events, port, resources,
+            return new RingEndpoint(true, peer, path, orders, page, readRing, writeRing, events, port, resources,
                     () -> unpublish(platform, self, path), ctrlPages.refs()[0]);
         } catch (IOException | RuntimeException e) {
             for (int i = resources.size() - 1; i >= 0; i--) {
@@ -155,7 +155,7 @@ public final class VchanServer {
     }
 
     /** Server only: resets the page for the next client and publishes again so watchers see it. */
-    public static void republish(XenPlatform platform, VchanEndpoint endpoint) throws IOException {
+    public static void republish(XenPlatform platform, RingEndpoint endpoint) throws IOException {
         endpoint.resetForNextClient();
         publishKeys(platform, endpoint.localDomain(), endpoint.peerDomain(), endpoint.path(),
                 endpoint.controlRef(), endpoint.port());

@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * "look again". Reads and writes may run on two threads at once; close
  * waits for them, so the shared memory is never touched after it is gone.
  */
-public final class VchanEndpoint implements AutoCloseable {
+public final class RingEndpoint implements AutoCloseable {
 
     /** What the peer's live byte says. */
     public enum PeerState { WAITING, CONNECTED, CLOSED }
@@ -44,7 +44,7 @@ public final class VchanEndpoint implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean writeShutdown;
 
-    VchanEndpoint(boolean server, DomainId peer, String path, RingOrders orders, ControlPage page,
+    RingEndpoint(boolean server, DomainId peer, String path, RingOrders orders, ControlPage page,
             Ring readRing, Ring writeRing, EventChannels events, int port, List<AutoCloseable> resources,
             Runnable onClose, int controlRef) {
         this.server = server;
