@@ -6,6 +6,7 @@ import io.vchan.bridge.xen.XenException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -43,6 +44,7 @@ public final class RingEndpoint implements AutoCloseable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
     private volatile boolean writeShutdown;
+    private final AtomicLong notificationsSent = new AtomicLong();
 
     RingEndpoint(boolean server, DomainId peer, String path, RingOrders orders, ControlPage page,
             Ring readRing, Ring writeRing, EventChannels events, int port, List<AutoCloseable> resources,
@@ -108,6 +110,11 @@ public final class RingEndpoint implements AutoCloseable {
     /** Server only: the grant ref of the control page, as published. */
     int controlRef() {
         return controlRef;
+    }
+
+    /** Events sent to the peer because it asked to be woken. */
+    public long notificationsSent() {
+        return notificationsSent.get();
     }
 
     public boolean isClosed() {
@@ -325,6 +332,7 @@ public final class RingEndpoint implements AutoCloseable {
     /** Signals the peer only if it asked for {@code bit}, clearing its request. */
     private void sendNotify(int bit) throws XenException {
         if ((page.clearByte(ownNotify, bit) & bit) != 0) {
+            notificationsSent.incrementAndGet();
             events.notify(port);
         }
     }
