@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Our side of the cross-process interop tests: a separate JVM that serves or
  * connects over xensim, sends seeded random data while receiving, and prints
  * what it saw as lines the tests parse:
- * {@code orders left=L right=R}, {@code ready}, {@code sent N sha256=H},
+ * {@code listening} (server), {@code orders left=L right=R}, {@code ready}, {@code sent N sha256=H},
  * {@code received N sha256=H}, {@code elapsed_ms=T}, {@code peer-closed}.
  *
  * <pre>
@@ -59,6 +59,10 @@ public final class JavaVchanDriver {
                 BlockingVchan vchan = server
                         ? BlockingVchan.serve(loop, self, DomainId.of(peer), path, readSize, writeSize)
                         : BlockingVchan.connect(loop, self, DomainId.of(peer), path, TIMEOUT)) {
+            if (server) {
+                System.out.println("listening");
+                System.out.flush();
+            }
             if (server && !vchan.awaitPeer(TIMEOUT)) {
                 throw new IllegalStateException("no client within " + TIMEOUT);
             }

@@ -1,0 +1,233 @@
+/*
+ * vchan-driver: Debian's unmodified libxenvchan as a test peer.
+ *
+ * Serves or connects, sends seeded pseudo-random bytes while receiving, and
+ * prints what it saw as lines the tests parse (the same lines as the Java
+ * driver, io.vchan.bridge.interop.JavaVchanDriver):
+ *   listening (server) | orders left=L right=R | ready | sent N sha256=H | received N sha256=H |
+ *   elapsed_ms=T | peer-closed
+ *
+ *   vchan-driver server|client --peer DOMID --path XSPATH [--read-size N]
+ *       [--write-size N] [--send BYTES] [--expect BYTES] [--seed S]
+ *       [--chunk N] [--wait-close] [--timeout-ms N]
+ *
+ * One thread, non-blocking libxenvchan calls, libxenvchan_wait when neither
+ * direction moved: the way libxenvchan's own tools drive it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <poll.h>
+#include <libxenvchan.h>
+
+#include "sha256.h"
+
+struct options {
+    int server;
+    int peer;
+    const char *path;
+    int read_size, write_size, chunk;
+    uint64_t send, expect, seed;
+    int wait_close;
+    long timeout_ms;
+};
+
+static void die(const char *what)
+{
+    fprintf(stderr, "vchan-driver: %s: %s\n", what, strerror(errno));
+    exit(2);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: vchan-driver server|client --peer DOMID --path XSPATH [--read-size N]"
+            " [--write-size N] [--send N] [--expect N] [--seed S] [--chunk N] [--wait-close]"
+            " [--timeout-ms N]\n");
+    exit(64);
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+    /* splitmix64: any stream will do, both sides hash what they saw */
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void parse(int argc, char **argv, struct options *o)
+{
+    if (argc < 2)
+        usage();
+    memset(o, 0, sizeof *o);
+    o->peer = -1;
+    o->read_size = o->write_size = o->chunk = 65536;
+    o->seed = 1;
+    o->timeout_ms = 60000;
+    if (!strcmp(argv[1], "server"))
+        o->server = 1;
+    else if (strcmp(argv[1], "client"))
+        usage();
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--wait-close")) {
+            o->wait_close = 1;
+            continue;
+        }
+        if (!v)
+            usage();
+        i++;
+        if (!strcmp(a, "--peer")) o->peer = atoi(v);
+        else if (!strcmp(a, "--path")) o->path = v;
+        else if (!strcmp(a, "--read-size")) o->read_size = atoi(v);
+        else if (!strcmp(a, "--write-size")) o->write_size = atoi(v);
+        else if (!strcmp(a, "--send")) o->send = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--expect")) o->expect = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--seed")) o->seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--chunk")) o->chunk = atoi(v);
+        else if (!strcmp(a, "--timeout-ms")) o->timeout_ms = atol(v);
+        else usage();
+    }
+    if (o->peer < 0 || !o->path || o->chunk <= 0)
+        usage();
+}
+
+static struct libxenvchan *open_vchan(const struct options *o)
+{
+    if (o->server) {
+        struct libxenvchan *v = libxenvchan_server_init(NULL, o->peer, o->path,
+                                                         o->read_size, o->write_size);
+        if (!v)
+            die("libxenvchan_server_init");
+        return v;
+    }
+    /* libxenvchan_client_init looks once; the server may not be there yet */
+    long deadline = now_ms() + o->timeout_ms;
+    for (;;) {
+        struct libxenvchan *v = libxenvchan_client_init(NULL, o->peer, o->path);
+        if (v)
+            return v;
+        if (now_ms() > deadline)
+            die("libxenvchan_client_init (timed out)");
+        usleep(5000);
+    }
+}
+
+/* Waits for the next event, giving up at the deadline. */
+static void wait_event(struct libxenvchan *v, long deadline)
+{
+    struct pollfd p = { .fd = libxenvchan_fd_for_select(v), .events = POLLIN };
+    long left = deadline - now_ms();
+    if (left <= 0) {
+        fprintf(stderr, "vchan-driver: timed out\n");
+        exit(3);
+    }
+    int n = poll(&p, 1, (int)left);
+    if (n < 0 && errno != EINTR)
+        die("poll");
+    if (n > 0 && libxenvchan_wait(v) < 0)
+        die("libxenvchan_wait");
+}
+
+static void print_digest(const char *what, uint64_t n, struct sha256 *sha)
+{
+    uint8_t d[32];
+    sha256_final(sha, d);
+    printf("%s %" PRIu64 " sha256=", what, n);
+    for (int i = 0; i < 32; i++)
+        printf("%02x", d[i]);
+    printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    parse(argc, argv, &o);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    struct libxenvchan *v = open_vchan(&o);
+    v->blocking = 0;
+    if (o.server)
+        printf("listening\n");
+    long deadline = now_ms() + o.timeout_ms;
+    if (o.server) {
+        /* libxenvchan's server is connected once the client set cli_live */
+        while (libxenvchan_is_open(v) == 2)
+            wait_event(v, deadline);
+    }
+    /* the server reads the left ring, the client the right one */
+    struct libxenvchan_ring *left = o.server ? &v->read : &v->write;
+    struct libxenvchan_ring *right = o.server ? &v->write : &v->read;
+    printf("orders left=%d right=%d\n", left->order, right->order);
+    printf("ready\n");
+
+    uint8_t *out = malloc(o.chunk), *in = malloc(o.chunk);
+    if (!out || !in)
+        die("malloc");
+    struct sha256 sent_sha, got_sha;
+    sha256_init(&sent_sha);
+    sha256_init(&got_sha);
+    uint64_t random_state = o.seed, sent = 0, got = 0;
+    int out_len = 0, out_off = 0;
+    long start = now_ms();
+
+    while (sent < o.send || got < o.expect) {
+        int moved = 0;
+        if (sent < o.send) {
+            if (out_off == out_len) {
+                out_len = (int)(o.send - sent < (uint64_t)o.chunk ? o.send - sent : (uint64_t)o.chunk);
+                for (int i = 0; i < out_len; i += 8) {
+                    uint64_t r = next_random(&random_state);
+                    memcpy(out + i, &r, out_len - i < 8 ? out_len - i : 8);
+                }
+                sha256_update(&sent_sha, out, out_len);
+                out_off = 0;
+            }
+            int n = libxenvchan_write(v, out + out_off, out_len - out_off);
+            if (n < 0)
+                die("libxenvchan_write");
+            out_off += n;
+            sent += n;
+            moved |= n > 0;
+        }
+        if (got < o.expect) {
+            int n = libxenvchan_read(v, in, o.chunk);
+            if (n < 0)
+                die("libxenvchan_read");
+            sha256_update(&got_sha, in, n);
+            got += n;
+            moved |= n > 0;
+        }
+        if (!moved) {
+            if (!libxenvchan_is_open(v) && libxenvchan_data_ready(v) == 0)
+                break;
+            wait_event(v, deadline);
+        }
+    }
+    if (o.send)
+        print_digest("sent", sent, &sent_sha);
+    print_digest("received", got, &got_sha);
+    printf("elapsed_ms=%ld\n", now_ms() - start);
+
+    if (o.wait_close) {
+        while (libxenvchan_is_open(v))
+            wait_event(v, deadline);
+        printf("peer-closed\n");
+    }
+    free(out);
+    free(in);
+    libxenvchan_close(v);
+    return sent == o.send && got >= o.expect ? 0 : 1;
+}
