@@ -65,7 +65,9 @@ class VchanSocketProxyOverXensimTest {
         String path = "/local/domain/0/data/vchan/1/proxy-client";
         try (SimulatedHost host = new SimulatedHost()) {
             PeerProcess server = host.libxenvchanDriver(0, List.of("server", "--peer", "1", "--path", path,
-                    "--send", Integer.toString(BYTES), "--expect", Integer.toString(BYTES), "--seed", "3"));
+                    "--send", Integer.toString(BYTES), "--expect", Integer.toString(BYTES), "--seed", "3",
+                    // the proxy stops at the vchan's close without draining the ring: close after it
+                    "--wait-close"));
             server.awaitLine("listening", TIMEOUT);
             // client mode asks libxenctrl about the server domain: our stand-in answers
             PeerProcess proxy = host.start("vchan-socket-proxy-client", 1, List.of(
