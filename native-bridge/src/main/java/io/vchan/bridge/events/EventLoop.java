@@ -100,8 +100,8 @@ public final class EventLoop implements AutoCloseable {
         Map<Integer, Runnable> ports = listeners.get(h);
         try {
             for (int port; (port = h.pollPending()) >= 0; ) {
-                h.unmask(port);
                 Runnable listener = ports == null ? null : ports.get(port);
+                unmask(h, port);
                 if (listener != null) {
                     listener.run();
                 }
@@ -118,6 +118,18 @@ public final class EventLoop implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "an event listener failed", e);
+        }
+    }
+
+    /**
+     * A port unbound after its event was delivered can no longer be unmasked
+     * (EINVAL): that concerns only the endpoint that closed it, not the handle.
+     */
+    private static void unmask(EventChannels h, int port) {
+        try {
+            h.unmask(port);
+        } catch (XenException e) {
+            LOG.log(Level.FINE, "port " + port + " was unbound before its event was handled", e);
         }
     }
 
