@@ -11,6 +11,8 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -330,7 +332,21 @@ static void map(struct conn *c, const struct xsim_req *req, const char *payload,
     m->next = c->mappings;
     c->mappings = m;
     live_mappings++;
-    reply(c, (int32_t)m->id, layout, (size_t)count * 2 * sizeof *layout, fds, nfds);
+    /* A read-only mapping gets read-only fds, so that the mapper cannot make
+     * it writable with mprotect: Xen maps it read-only. (Without /proc, the
+     * read-write fds go.) */
+    int ro[XSIM_MAX_FDS], nro = 0;
+    while (!want_write && nro < nfds) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fds[nro]);
+        if ((ro[nro] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            break;
+        nro++;
+    }
+    reply(c, (int32_t)m->id, layout, (size_t)count * 2 * sizeof *layout,
+          nro == nfds ? ro : fds, nfds);
+    while (nro > 0)
+        close(ro[--nro]);
 out:
     if (err)
         reply_err(c, err);
