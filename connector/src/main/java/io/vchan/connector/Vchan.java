@@ -1,0 +1,175 @@
+package io.vchan.connector;
+
+import io.vchan.bridge.events.EventLoop;
+import io.vchan.bridge.jna.JnaPlatform;
+import io.vchan.bridge.memory.InMemoryPlatform;
+import io.vchan.bridge.ring.RingEndpoint;
+import io.vchan.bridge.ring.VchanClient;
+import io.vchan.bridge.ring.VchanServer;
+import io.vchan.bridge.xen.DomainId;
+import io.vchan.bridge.xen.XenException;
+import io.vchan.bridge.xen.XenPlatform;
+import io.vchan.connector.impl.ConnectionCounters;
+import io.vchan.connector.impl.EndpointActor;
+import io.vchan.connector.impl.EndpointProtocol;
+import io.vchan.connector.impl.VchanStage;
+import java.io.UncheckedIOException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The vchan extension of an actor system: like Pekko's {@code Tcp}, it makes
+ * flows that are channels to other Xen domains.
+ *
+ * <pre>{@code
+ * Vchan vchan = Vchan.get(system);
+ * Flow<ByteString, ByteString, CompletionStage<VchanConnection>> toAgent =
+ *     vchan.client(DomainId.of(5), VchanPort.of("agent"));
+ * }</pre>
+ *
+ * The platform (Xen, xensim or in-JVM) and the event-loop threads are chosen
+ * once per actor system, from the {@code vchan} configuration.
+ */
+public final class Vchan implements Extension {
+
+    private final ActorSystem<?> system;
+    private final VchanSettings settings;
+    private final XenPlatform platform;
+    private final EventLoop loop;
+    private final AtomicLong names = new AtomicLong();
+
+    private Vchan(ActorSystem<?> system) {
+        this.system = system;
+        this.settings = VchanSettings.create(system.settings().config());
+        try {
+            this.platform = openPlatform(settings.platform());
+            this.loop = EventLoop.start(platform, settings.eventLoopThreads());
+        } catch (XenException e) {
+            throw new UncheckedIOException("cannot start vchan on " + settings.platform(), e);
+        }
+        system.getWhenTerminated().thenRun(() -> {
+            loop.close();
+            platform.close();
+        });
+    }
+
+    private static XenPlatform openPlatform(VchanSettings.Platform which) throws XenException {
+        return switch (which) {
+            case AUTO -> JnaPlatform.detect();
+            case XEN -> JnaPlatform.xen();
+            case XENSIM -> JnaPlatform.xensim();
+            case IN_JVM -> new InMemoryPlatform();
+        };
+    }
+
+    /** The extension's id, for typed actor systems. */
+    public static final class Id extends ExtensionId<Vchan> {
+        @Override
+        public Vchan createExtension(ActorSystem<?> system) {
+            return new Vchan(system);
+        }
+    }
+
+    public static final Id ID = new Id();
+
+    public static Vchan get(ActorSystem<?> system) {
+        return ID.apply(system);
+    }
+
+    /** For classic actor systems and anything that provides one. */
+    public static Vchan get(ClassicActorSystemProvider provider) {
+        return ID.apply(Adapter.toTyped(provider.classicSystem()));
+    }
+
+    /** The settings from configuration; the default of every connection. */
+    public VchanSettings settings() {
+        return settings;
+    }
+
+    public XenPlatform platform() {
+        return platform;
+    }
+
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    /** The domain connections act as, under these settings. */
+    public DomainId localDomain(VchanSettings s) {
+        return s.localDomain().isPresent() ? DomainId.of(s.localDomain().getAsInt()) : platform.selfDomain();
+    }
+
+    /**
+     * Serves one client from {@code peer} on {@code port}: publishes the channel
+     * when materialized, and the connection is there once the client connects.
+     */
+    public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> server(DomainId peer, VchanPort port,
+            VchanSettings s) {
+        DomainId self = localDomain(s);
+        String path = port.path(self, peer);
+        Callable<RingEndpoint> opener = () -> VchanServer.publish(platform, loop.channels(self), peer, path,
+                s.readRingSize(), s.writeRingSize());
+        return Flow.fromGraph(new VchanStage(this, s, new VchanStage.Target(true, self, peer, port, path), opener));
+    }
+
+    public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> server(DomainId peer, VchanPort port) {
+        return server(peer, port, settings);
+    }
+
+    public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> server(int peer, String port) {
+        return server(DomainId.of(peer), VchanPort.of(port), settings);
+    }
+
+    /** Connects to the server in {@code server} on {@code port}, waiting up to the connect timeout. */
+    public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> client(DomainId server, VchanPort port,
+            VchanSettings s) {
+        DomainId self = localDomain(s);
+        String path = port.path(server, self);
+        Callable<RingEndpoint> opener = () -> VchanClient.connect(platform, loop.channels(self), server, path,
+                s.connectTimeout());
+        return Flow.fromGraph(new VchanStage(this, s, new VchanStage.Target(false, self, server, port, path), opener));
+    }
+
+    public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> client(DomainId server, VchanPort port) {
+        return client(server, port, settings);
+    }
+
+    public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> client(int server, String port) {
+        return client(DomainId.of(server), VchanPort.of(port), settings);
+    }
+
+    /** Spawns the actor that will own an endpoint made by {@code opener}. */
+    public EndpointHandle spawnEndpoint(Callable<RingEndpoint> opener, VchanSettings s) {
+        ConnectionCounters counters = new ConnectionCounters();
+        CompletableFuture<RingEndpoint> opened = new CompletableFuture<>();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(s.blockingDispatcher()));
+        ActorRef<EndpointProtocol.Command> ref = system.systemActorOf(
+                EndpointActor.create(loop, opener, blocking, s.readChunkSize(), s.spinBeforeSleep(), counters,
+                        opened, closed),
+                "vchan-endpoint-" + names.incrementAndGet(), Props.empty());
+        return new EndpointHandle(ref, opened, closed, counters);
+    }
+
+    /** An endpoint actor and what it reports. */
+    public record EndpointHandle(ActorRef<EndpointProtocol.Command> actor, CompletableFuture<RingEndpoint> opened,
+            CompletableFuture<Void> closed, ConnectionCounters counters) {
+    }
+
+    ActorSystem<?> system() {
+        return system;
+    }
+}

@@ -1,0 +1,34 @@
+package io.vchan.connector.impl;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Live counters of one connection: written by its actor only, read by anyone. */
+public final class ConnectionCounters {
+
+    final AtomicLong bytesIn = new AtomicLong();
+    final AtomicLong bytesOut = new AtomicLong();
+    final AtomicLong notificationsIn = new AtomicLong();
+    final AtomicLong ringFullWaits = new AtomicLong();
+
+    public long bytesIn() {
+        return bytesIn.get();
+    }
+
+    public long bytesOut() {
+        return bytesOut.get();
+    }
+
+    /** Events received on the connection's port. */
+    public long notificationsIn() {
+        return notificationsIn.get();
+    }
+
+    /** Times a write found the ring full and had to wait for the peer to read. */
+    public long ringFullWaits() {
+        return ringFullWaits.get();
+    }
+
+    static void add(AtomicLong counter, long n) {
+        counter.lazySet(counter.get() + n);
+    }
+}

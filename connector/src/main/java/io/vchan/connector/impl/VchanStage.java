@@ -1,0 +1,301 @@
+package io.vchan.connector.impl;
+
+import io.vchan.bridge.ring.RingEndpoint;
+import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.Vchan;
+import io.vchan.connector.VchanConnection;
+import io.vchan.connector.VchanIdleTimeoutException;
+import io.vchan.connector.VchanPort;
+import io.vchan.connector.VchanSettings;
+import io.vchan.connector.impl.EndpointProtocol.Data;
+import io.vchan.connector.impl.EndpointProtocol.EndOfStream;
+import io.vchan.connector.impl.EndpointProtocol.Failed;
+import io.vchan.connector.impl.EndpointProtocol.ReadResult;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One vchan connection as a {@code Flow<ByteString, ByteString>}. All state
+ * lives in the logic; the endpoint actor does the ring work and answers
+ * through async callbacks.
+ *
+ * <ul>
+ *   <li>Reading: one {@code Read} is outstanding only while downstream has
+ *       pulled, so without demand nothing leaves the ring.</li>
+ *   <li>Writing (writev batching): pushed elements are concatenated (no copy)
+ *       into a batch; while a write is in flight the next batch grows, and
+ *       upstream is pulled only while the batch is below the write-buffer size.</li>
+ *   <li>Upstream completion: flush, then shut down writing (half-close) or
+ *       close; upstream failure closes the channel and fails the stream with
+ *       the original cause. Downstream cancellation closes the channel.</li>
+ *   <li>The stage keeps going until the actor confirms the channel is closed.</li>
+ * </ul>
+ */
+public final class VchanStage
+        extends AbstractGraphStageWithMaterializedValue<FlowShape<ByteString, ByteString>,
+                CompletionStage<VchanConnection>> {
+
+    /** Which channel: our role, the domains, the port and its XenStore path. */
+    public record Target(boolean server, DomainId self, DomainId peer, VchanPort port, String path) {
+    }
+
+    private final Vchan vchan;
+    private final VchanSettings settings;
+    private final Target target;
+    private final Callable<RingEndpoint> opener;
+    private final Inlet<ByteString> in = Inlet.create("Vchan.in");
+    private final Outlet<ByteString> out = Outlet.create("Vchan.out");
+    private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
+
+    public VchanStage(Vchan vchan, VchanSettings settings, Target target, Callable<RingEndpoint> opener) {
+        this.vchan = vchan;
+        this.settings = settings;
+        this.target = target;
+        this.opener = opener;
+    }
+
+    @Override
+    public FlowShape<ByteString, ByteString> shape() {
+        return shape;
+    }
+
+    @Override
+    public Attributes initialAttributes() {
+        return Attributes.name(target.server() ? "vchanServer" : "vchanClient");
+    }
+
+    @Override
+    public Pair<GraphStageLogic, CompletionStage<VchanConnection>> createLogicAndMaterializedValuePair(
+            Attributes inheritedAttributes) {
+        CompletableFuture<VchanConnection> connection = new CompletableFuture<>();
+        return Pair.create(new Logic(connection), connection);
+    }
+
+    private final class Logic extends TimerGraphStageLogic {
+        private static final String IDLE = "idle";
+
+        private final CompletableFuture<VchanConnection> connection;
+        private Vchan.EndpointHandle handle;
+        private AsyncCallback<Throwable> onPeer;
+        private AsyncCallback<ReadResult> onRead;
+        private AsyncCallback<Throwable> onWritten;
+        private AsyncCallback<Throwable> onShutdown;
+        private AsyncCallback<Done> onClosed;
+
+        private boolean connected;
+        private boolean readInFlight;
+        private boolean writeInFlight;
+        private ByteString batch = ByteString.emptyByteString();
+        private boolean upstreamDone;
+        private boolean writingDone;
+        private boolean closing;
+        private long lastActivity = System.nanoTime();
+
+        Logic(CompletableFuture<VchanConnection> connection) {
+            super(shape);
+            this.connection = connection;
+            setHandler(in, new AbstractInHandler() {
+                @Override
+                public void onPush() {
+                    batch = batch.concat(grab(in));
+                    flush();
+                    if (batch.size() < settings.writeBufferSize()) {
+                        pull(in);
+                    }
+                }
+
+                @Override
+                public void onUpstreamFinish() {
+                    upstreamDone = true;
+                    maybeFinishWriting();
+                }
+
+                @Override
+                public void onUpstreamFailure(Throwable ex) {
+                    fail(ex);
+                }
+            });
+            setHandler(out, new AbstractOutHandler() {
+                @Override
+                public void onPull() {
+                    requestRead();
+                }
+
+                @Override
+                public void onDownstreamFinish(Throwable cause) {
+                    closeChannel();
+                }
+            });
+        }
+
+        @Override
+        public void preStart() {
+            setKeepGoing(true);
+            onPeer = createAsyncCallback(this::peerReady);
+            onRead = createAsyncCallback(this::readDone);
+            onWritten = createAsyncCallback(this::writeDone);
+            onShutdown = createAsyncCallback(err -> {
+                if (err != null) {
+                    fail(err);
+                } else {
+                    writingDone = true;
+                    maybeComplete();
+                }
+            });
+            onClosed = createAsyncCallback(done -> completeStage());
+            handle = vchan.spawnEndpoint(opener, settings);
+            handle.actor().tell(new EndpointProtocol.AwaitPeer(onPeer::invoke));
+            handle.closed().whenComplete((ok, err) -> {
+                if (err != null) {
+                    connection.completeExceptionally(err);
+                }
+            });
+        }
+
+        private void peerReady(Throwable err) {
+            if (err != null) {
+                fail(err);
+                return;
+            }
+            RingEndpoint ep = handle.opened().join();
+            connected = true;
+            connection.complete(new VchanConnection(target.self(), target.peer(), target.port(), target.path(),
+                    target.server(), ep.orders(), handle.actor(),
+                    handle.closed().thenApply(v -> Done.getInstance()), handle.counters()));
+            touch();
+            if (!settings.idleTimeout().isZero()) {
+                scheduleOnce(IDLE, settings.idleTimeout());
+            }
+            if (!hasBeenPulled(in) && !isClosed(in)) {
+                pull(in);
+            }
+            if (isAvailable(out)) {
+                requestRead();
+            }
+            flush();
+            maybeFinishWriting();
+        }
+
+        private void requestRead() {
+            if (connected && !readInFlight && !closing && isAvailable(out)) {
+                readInFlight = true;
+                handle.actor().tell(new EndpointProtocol.Read(onRead::invoke));
+            }
+        }
+
+        private void readDone(ReadResult result) {
+            readInFlight = false;
+            if (result instanceof Data d) {
+                touch();
+                push(out, d.bytes());
+            } else if (result == EndOfStream.INSTANCE) {
+                complete(out);
+                if (!settings.halfClose()) {
+                    closeChannel();
+                } else {
+                    maybeComplete();
+                }
+            } else if (result instanceof Failed f) {
+                fail(f.cause());
+            }
+        }
+
+        private void flush() {
+            if (connected && !writeInFlight && !batch.isEmpty() && !closing) {
+                writeInFlight = true;
+                ByteString data = batch;
+                batch = ByteString.emptyByteString();
+                handle.actor().tell(new EndpointProtocol.Write(data, onWritten::invoke));
+            }
+        }
+
+        private void writeDone(Throwable err) {
+            writeInFlight = false;
+            if (err != null) {
+                fail(err);
+                return;
+            }
+            touch();
+            flush();
+            if (!isClosed(in) && !hasBeenPulled(in) && batch.size() < settings.writeBufferSize()) {
+                pull(in);
+            }
+            maybeFinishWriting();
+        }
+
+        /** Upstream done and everything written: half-close or close. */
+        private void maybeFinishWriting() {
+            if (!connected || !upstreamDone || writeInFlight || !batch.isEmpty() || writingDone || closing) {
+                return;
+            }
+            if (settings.halfClose()) {
+                handle.actor().tell(new EndpointProtocol.ShutdownWrite(onShutdown::invoke));
+            } else {
+                closeChannel();
+            }
+        }
+
+        private void maybeComplete() {
+            if (writingDone && isClosed(out)) {
+                closeChannel();
+            }
+        }
+
+        /** Closes the channel; the stage completes once the actor confirms. */
+        private void closeChannel() {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            if (!isClosed(in)) {
+                cancel(in);
+            }
+            handle.actor().tell(new EndpointProtocol.Close(() -> onClosed.invoke(Done.getInstance())));
+        }
+
+        private void fail(Throwable cause) {
+            connection.completeExceptionally(cause);
+            handle.actor().tell(new EndpointProtocol.Abort(cause));
+            failStage(cause);
+        }
+
+        private void touch() {
+            lastActivity = System.nanoTime();
+        }
+
+        @Override
+        public void onTimer(Object key) {
+            Duration idle = settings.idleTimeout();
+            long quietNanos = System.nanoTime() - lastActivity;
+            if (quietNanos >= idle.toNanos()) {
+                fail(new VchanIdleTimeoutException("vchan " + target.path(), idle));
+            } else {
+                scheduleOnce(IDLE, idle.minusNanos(quietNanos));
+            }
+        }
+
+        @Override
+        public void postStop() {
+            // Whatever ended the stage, the actor releases the channel.
+            connection.completeExceptionally(new IllegalStateException("vchan stage stopped before connecting"));
+            if (handle != null && !closing) {
+                handle.actor().tell(new EndpointProtocol.Close(() -> { }));
+            }
+        }
+    }
+}
