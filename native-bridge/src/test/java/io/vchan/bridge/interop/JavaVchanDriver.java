@@ -4,6 +4,7 @@ import io.vchan.bridge.BlockingVchan;
 import io.vchan.bridge.events.EventLoop;
 import io.vchan.bridge.jna.JnaPlatform;
 import io.vchan.bridge.ring.RingOrders;
+import io.vchan.bridge.ring.VchanServer;
 import io.vchan.bridge.xen.DomainId;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -17,11 +18,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * connects over xensim, sends seeded random data while receiving, and prints
  * what it saw as lines the tests parse:
  * {@code listening} (server), {@code orders left=L right=R}, {@code ready}, {@code sent N sha256=H},
- * {@code received N sha256=H}, {@code elapsed_ms=T}, {@code peer-closed}.
+ * {@code received N sha256=H}, {@code write-shutdown}, {@code elapsed_ms=T}, {@code peer-closed}.
+ * A server with {@code --clients N} serves N clients in turn, one session each.
  *
  * <pre>
  * server|client --peer DOMID --path XSPATH [--read-size N] [--write-size N]
  *               [--send BYTES] [--expect BYTES] [--seed S] [--chunk N] [--wait-close]
+ *               [--shutdown-write] [--clients N]
  * </pre>
  */
 public final class JavaVchanDriver {
@@ -38,6 +41,8 @@ public final class JavaVchanDriver {
         long expect = 0;
         long seed = 1;
         boolean waitClose = false;
+        boolean shutdownWrite = false;
+        int clients = 1;
         String path = null;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
@@ -50,6 +55,8 @@ public final class JavaVchanDriver {
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--chunk" -> chunk = Integer.parseInt(args[++i]);
                 case "--wait-close" -> waitClose = true;
+                case "--shutdown-write" -> shutdownWrite = true;
+                case "--clients" -> clients = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -63,38 +70,52 @@ public final class JavaVchanDriver {
                 System.out.println("listening");
                 System.out.flush();
             }
-            if (server && !vchan.awaitPeer(TIMEOUT)) {
-                throw new IllegalStateException("no client within " + TIMEOUT);
-            }
-            RingOrders orders = vchan.endpoint().orders();
-            System.out.println("orders left=" + orders.left() + " right=" + orders.right());
-            System.out.println("ready");
-            System.out.flush();
-            long start = System.nanoTime();
-            AtomicReference<Throwable> writerFailure = new AtomicReference<>();
-            long toSend = send;
-            int chunkSize = chunk;
-            long dataSeed = seed;
-            Thread writer = new Thread(() -> {
-                try {
-                    sendRandom(vchan, toSend, chunkSize, dataSeed);
-                } catch (Throwable t) {
-                    writerFailure.set(t);
+            for (int session = 1; session <= clients; session++) {
+                if (server && !vchan.awaitPeer(TIMEOUT)) {
+                    throw new IllegalStateException("no client within " + TIMEOUT);
                 }
-            }, "driver-writer");
-            writer.start();
-            receive(vchan, expect, chunk);
-            writer.join();
-            if (writerFailure.get() != null) {
-                throw new IllegalStateException("writing failed", writerFailure.get());
+                transfer(vchan, send, expect, chunk, seed + session - 1, shutdownWrite);
+                if (waitClose || session < clients) {
+                    vchan.awaitPeerClosed(TIMEOUT);
+                    System.out.println("peer-closed");
+                    System.out.flush();
+                }
+                if (session < clients) {
+                    // the client is gone: reset the page and publish it for the next one
+                    VchanServer.republish(platform, vchan.endpoint());
+                }
             }
-            System.out.println("elapsed_ms=" + (System.nanoTime() - start) / 1_000_000);
-            if (waitClose) {
-                vchan.awaitPeerClosed(TIMEOUT);
-                System.out.println("peer-closed");
-            }
-            System.out.flush();
         }
+    }
+
+    /** One session: sends while receiving, then reports. */
+    private static void transfer(BlockingVchan vchan, long send, long expect, int chunk, long seed,
+            boolean shutdownWrite) throws Exception {
+        RingOrders orders = vchan.endpoint().orders();
+        System.out.println("orders left=" + orders.left() + " right=" + orders.right());
+        System.out.println("ready");
+        System.out.flush();
+        long start = System.nanoTime();
+        AtomicReference<Throwable> writerFailure = new AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            try {
+                sendRandom(vchan, send, chunk, seed);
+                if (shutdownWrite) {
+                    vchan.shutdownWrite();
+                    System.out.println("write-shutdown");
+                }
+            } catch (Throwable t) {
+                writerFailure.set(t);
+            }
+        }, "driver-writer");
+        writer.start();
+        receive(vchan, expect, chunk);
+        writer.join();
+        if (writerFailure.get() != null) {
+            throw new IllegalStateException("writing failed", writerFailure.get());
+        }
+        System.out.println("elapsed_ms=" + (System.nanoTime() - start) / 1_000_000);
+        System.out.flush();
     }
 
     private static void sendRandom(BlockingVchan vchan, long total, int chunk, long seed) throws Exception {

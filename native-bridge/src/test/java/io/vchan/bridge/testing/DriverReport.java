@@ -12,11 +12,21 @@ public record DriverReport(long bytes, String sha256) {
     private static final Pattern LINE = Pattern.compile("(sent|received) (\\d+) sha256=([0-9a-f]{64})");
 
     public static DriverReport sent(PeerProcess driver, Duration timeout) throws InterruptedException {
-        return parse(driver.awaitLine("sent ", timeout));
+        return sent(driver, 1, timeout);
     }
 
     public static DriverReport received(PeerProcess driver, Duration timeout) throws InterruptedException {
-        return parse(driver.awaitLine("received ", timeout));
+        return received(driver, 1, timeout);
+    }
+
+    /** The report of session {@code session} (from 1) of a driver that served several. */
+    public static DriverReport sent(PeerProcess driver, int session, Duration timeout) throws InterruptedException {
+        return parse(driver.awaitLine("sent ", session, timeout));
+    }
+
+    public static DriverReport received(PeerProcess driver, int session, Duration timeout)
+            throws InterruptedException {
+        return parse(driver.awaitLine("received ", session, timeout));
     }
 
     private static DriverReport parse(String line) {

@@ -71,17 +71,23 @@ public final class PeerProcess implements AutoCloseable {
     }
 
     /** The first output line starting with {@code prefix}, waiting up to {@code timeout}. */
-    public synchronized String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+    public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+        return awaitLine(prefix, 1, timeout);
+    }
+
+    /** The {@code nth} (from 1) output line starting with {@code prefix}, waiting up to {@code timeout}. */
+    public synchronized String awaitLine(String prefix, int nth, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            int seen = 0;
             for (String line : lines) {
-                if (line.startsWith(prefix)) {
+                if (line.startsWith(prefix) && ++seen == nth) {
                     return line;
                 }
             }
             long left = deadline - System.nanoTime();
             if (stdoutEnded || left <= 0) {
-                throw new AssertionError(name + ": no line starting with '" + prefix + "' "
+                throw new AssertionError(name + ": no line " + nth + " starting with '" + prefix + "' "
                         + (stdoutEnded ? "before its output ended" : "within " + timeout) + "; " + describe());
             }
             TimeUnit.NANOSECONDS.timedWait(this, left);
