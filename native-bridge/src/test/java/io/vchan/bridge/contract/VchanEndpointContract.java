@@ -315,23 +315,98 @@ abstract class VchanEndpointContract {
                 () -> pair.server().endpoint().write(ByteBuffer.wrap(new byte[] {1})));
     }
 
-    @Test
-    void badInputIsRefusedBeforeAnythingIsAllocated() throws Exception {
+    /** Bad input: the exception and its message, and nothing allocated on the way. */
+    private void assertRefused(String messagePart, org.junit.jupiter.api.function.Executable call)
+            throws IOException {
         Object before = resources();
-        assertThrows(IllegalArgumentException.class,
-                () -> BlockingVchan.serve(loop, SERVER, CLIENT, "/local/domain/0/data/vchan/1/bad port", 4096, 4096));
-        assertThrows(IllegalArgumentException.class,
-                () -> BlockingVchan.serve(loop, SERVER, CLIENT, "/local/domain/0/data/vchan/1/" + "p".repeat(30),
-                        4096, 4096));
-        assertThrows(IllegalArgumentException.class,
-                () -> BlockingVchan.serve(loop, SERVER, CLIENT, freshPath(), (1 << 20) + 1, 4096));
-        assertThrows(IllegalArgumentException.class,
-                () -> BlockingVchan.serve(loop, SERVER, CLIENT, freshPath(), 4096, -1));
-        assertThrows(IllegalArgumentException.class,
-                () -> BlockingVchan.connect(loop, CLIENT, SERVER, freshPath(), Duration.ofSeconds(-1)));
-        assertThrows(IllegalArgumentException.class, () -> DomainId.of(32752));
-        assertThrows(IllegalArgumentException.class, () -> DomainId.of(-1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().contains(messagePart), "message '" + e.getMessage() + "' lacks '"
+                + messagePart + "'");
         assertEquals(before, resources(), "nothing was allocated for bad input");
+    }
+
+    @Test
+    void aPortNameWithCharactersXenStoreRefusesIsRejected() throws Exception {
+        assertRefused("elements of [a-zA-Z0-9_-]", () -> BlockingVchan.serve(loop, SERVER, CLIENT,
+                "/local/domain/0/data/vchan/1/bad port", 4096, 4096));
+        assertRefused("elements of [a-zA-Z0-9_-]", () -> BlockingVchan.connect(loop, CLIENT, SERVER,
+                "/local/domain/0/data/vchan/1/a//b", TIMEOUT));
+        assertRefused("use one or more of [a-zA-Z0-9_-]",
+                () -> io.vchan.bridge.ring.VchanPath.conventional(SERVER, CLIENT, "caf\u00e9"));
+    }
+
+    @Test
+    void aPathTooLongForLibxenvchanIsRejectedWithTheLimit() throws Exception {
+        String tooLong = "/local/domain/0/data/vchan/1/" + "p".repeat(21);
+        assertRefused("at most 49", () -> BlockingVchan.serve(loop, SERVER, CLIENT, tooLong, 4096, 4096));
+        assertRefused("64-byte key buffer",
+                () -> io.vchan.bridge.ring.VchanPath.conventional(SERVER, CLIENT, "p".repeat(21)));
+    }
+
+    @Test
+    void ringSizesAboveOneMebibyteOrNegativeAreRejected() throws Exception {
+        assertRefused("above", () -> BlockingVchan.serve(loop, SERVER, CLIENT, freshPath(), (1 << 20) + 1, 4096));
+        assertRefused("negative", () -> BlockingVchan.serve(loop, SERVER, CLIENT, freshPath(), 4096, -1));
+    }
+
+    @Test
+    void domainIdsOutsideXensRangeAreRejected() throws Exception {
+        assertRefused("outside 0..32751", () -> DomainId.of(32752));
+        assertRefused("outside 0..32751", () -> DomainId.of(-1));
+    }
+
+    @Test
+    void aNegativeConnectTimeoutIsRejected() throws Exception {
+        assertRefused("negative",
+                () -> BlockingVchan.connect(loop, CLIENT, SERVER, freshPath(), Duration.ofSeconds(-1)));
+    }
+
+    @Test
+    void aThousandConnectCloseCyclesLeaveNothingBehind() throws Exception {
+        // warm up: class loading and the JIT open files and threads of their own
+        connect(4096, 4096).close();
+        Object before = resources();
+        long fdsBefore = openFileDescriptors();
+        int threadsBefore = Thread.activeCount();
+        for (int i = 0; i < 1000; i++) {
+            try (Pair pair = connect(4096, 4096)) {
+                pair.server().writeFully(ByteBuffer.wrap(new byte[] {(byte) i}), TIMEOUT);
+                assertEquals(1, pair.client().read(ByteBuffer.allocate(4), TIMEOUT));
+            }
+        }
+        eventually("resources back to " + before, () -> before.equals(resourcesUnchecked()));
+        long fdsAfter = openFileDescriptors();
+        int threadsAfter = Thread.activeCount();
+        System.out.printf("%s: 1000 cycles: resources %s, fds %d -> %d, threads %d -> %d%n",
+                getClass().getSimpleName(), resources(), fdsBefore, fdsAfter, threadsBefore, threadsAfter);
+        assertTrue(fdsAfter <= fdsBefore + 2, "file descriptors " + fdsBefore + " -> " + fdsAfter);
+        assertTrue(threadsAfter <= threadsBefore, "threads " + threadsBefore + " -> " + threadsAfter);
+    }
+
+    private static long openFileDescriptors() throws IOException {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    /** XenStore permissions and grant rules keep a third domain out of a channel. */
+    @Test
+    void aThirdDomainCanNeitherReadTheKeysNorMapTheGrants() throws Exception {
+        DomainId third = DomainId.of(2);
+        try (Pair pair = connect(4096, 4096)) {
+            String path = pair.server().endpoint().path();
+            int ref;
+            try (XenStore clientXs = platform.openXenStore(CLIENT)) {
+                ref = Integer.parseInt(new String(clientXs.read(0, path + "/ring-ref").orElseThrow(),
+                        StandardCharsets.US_ASCII));
+            }
+            try (XenStore xs = platform.openXenStore(third); GrantMapper mapper = platform.openGrantMapper(third)) {
+                io.vchan.bridge.xen.XenException denied = assertThrows(io.vchan.bridge.xen.XenException.class,
+                        () -> xs.read(0, path + "/ring-ref"));
+                assertEquals(io.vchan.bridge.xen.Errno.EACCES, denied.errno(), denied.getMessage());
+                assertThrows(io.vchan.bridge.xen.XenException.class, () -> mapper.map(SERVER, new int[] {ref}, false));
+            }
+        }
     }
 
     @Test

@@ -24,12 +24,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * server|client --peer DOMID --path XSPATH [--read-size N] [--write-size N]
  *               [--send BYTES] [--expect BYTES] [--seed S] [--chunk N] [--wait-close]
- *               [--shutdown-write] [--clients N]
+ *               [--shutdown-write] [--clients N] [--no-verify]
  * </pre>
  */
 public final class JavaVchanDriver {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** --no-verify: send one buffer over and over and hash nothing (for throughput figures). */
+    private static boolean verify = true;
 
     public static void main(String[] args) throws Exception {
         boolean server = args[0].equals("server");
@@ -57,6 +59,7 @@ public final class JavaVchanDriver {
                 case "--wait-close" -> waitClose = true;
                 case "--shutdown-write" -> shutdownWrite = true;
                 case "--clients" -> clients = Integer.parseInt(args[++i]);
+                case "--no-verify" -> verify = false;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -126,13 +129,15 @@ public final class JavaVchanDriver {
         long sent = 0;
         while (sent < total) {
             int n = (int) Math.min(chunk, total - sent);
-            for (int i = 0; i < n; i += 8) {
-                long r = random.nextLong();
-                for (int k = 0; k < 8 && i + k < n; k++) {
-                    bytes[i + k] = (byte) (r >>> (8 * k));
+            if (verify) {
+                for (int i = 0; i < n; i += 8) {
+                    long r = random.nextLong();
+                    for (int k = 0; k < 8 && i + k < n; k++) {
+                        bytes[i + k] = (byte) (r >>> (8 * k));
+                    }
                 }
+                sha.update(bytes, 0, n);
             }
-            sha.update(bytes, 0, n);
             buf.clear().limit(n);
             vchan.writeFully(buf, TIMEOUT);
             sent += n;
@@ -150,7 +155,9 @@ public final class JavaVchanDriver {
             if (n < 0) {
                 break;
             }
-            sha.update(buf.array(), 0, n);
+            if (verify) {
+                sha.update(buf.array(), 0, n);
+            }
             got += n;
         }
         System.out.println("received " + got + " sha256=" + HexFormat.of().formatHex(sha.digest()));
