@@ -99,6 +99,11 @@ final class Ring {
         return n;
     }
 
+    /** True if either index moved since the last {@link #reset()}: someone used the ring. */
+    boolean used() {
+        return page.getAcquire(consOffset) != 0 || page.getAcquire(prodOffset) != 0;
+    }
+
     /** Sets both indices to 0: only for a server resetting its page. */
     void reset() {
         page.setVolatile(consOffset, 0);

@@ -44,6 +44,8 @@ public final class RingEndpoint implements AutoCloseable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
     private volatile boolean writeShutdown;
+    /** Set by a reset for the next client, until that client shows up. */
+    private volatile boolean awaitingNextClient;
     private final AtomicLong notificationsSent = new AtomicLong();
 
     RingEndpoint(boolean server, DomainId peer, String path, RingOrders orders, ControlPage page,
@@ -143,7 +145,17 @@ public final class RingEndpoint implements AutoCloseable {
     }
 
     private PeerState peerStateInside() {
-        return switch (page.getByteVolatile(peerLive)) {
+        int live = page.getByteVolatile(peerLive);
+        if (awaitingNextClient) {
+            // After a reset, the previous client's unmap notification may still clear its
+            // live byte: 0 means "gone" only once a new client came (live 1 or used rings).
+            if (live == ControlPage.LIVE_CONNECTED || readRing.used() || writeRing.used()) {
+                awaitingNextClient = false;
+            } else {
+                return PeerState.WAITING;
+            }
+        }
+        return switch (live) {
             case ControlPage.LIVE_CONNECTED -> PeerState.CONNECTED;
             case ControlPage.LIVE_WAITING -> PeerState.WAITING;
             default -> PeerState.CLOSED; // 0, or anything a broken peer wrote
@@ -351,6 +363,7 @@ public final class RingEndpoint implements AutoCloseable {
             readRing.reset();
             writeRing.reset();
             writeShutdown = false;
+            awaitingNextClient = true;
             page.putByteVolatile(ControlPage.SRV_NOTIFY, 0);
             page.putByteVolatile(ControlPage.CLI_NOTIFY, ControlPage.NOTIFY_WRITE);
             page.putByteVolatile(ControlPage.SRV_LIVE, ControlPage.LIVE_CONNECTED);
