@@ -9,6 +9,7 @@ import io.vchan.bridge.ring.VchanServer;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenPlatform;
+import io.vchan.connector.impl.BindStage;
 import io.vchan.connector.impl.ConnectionCounters;
 import io.vchan.connector.impl.EndpointActor;
 import io.vchan.connector.impl.EndpointProtocol;
@@ -28,6 +29,7 @@ import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -149,6 +151,34 @@ public final class Vchan implements Extension {
 
     public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> client(int server, String port) {
         return client(DomainId.of(server), VchanPort.of(port), settings);
+    }
+
+    /**
+     * Serves clients from {@code peer} on {@code port} one after another, like
+     * Pekko's {@code Tcp.bind}: the channel is published when the source is
+     * materialized (the binding completes then, or fails if publishing fails),
+     * and each client that connects is emitted, when downstream asks for one,
+     * as an {@link IncomingVchanConnection} to handle. A vchan has one client at
+     * a time: the next is served once the previous connection's flow has ended.
+     * Cancelling the source or {@link VchanBinding#unbind} unpublishes the channel.
+     */
+    public Source<IncomingVchanConnection, CompletionStage<VchanBinding>> bind(DomainId peer, VchanPort port,
+            VchanSettings s) {
+        DomainId self = localDomain(s);
+        String path = port.path(self, peer);
+        Callable<RingEndpoint> publisher = () -> VchanServer.publish(platform, loop.channels(self), peer, path,
+                s.readRingSize(), s.writeRingSize());
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(s.blockingDispatcher()));
+        return Source.fromGraph(new BindStage(this, s, new VchanStage.Target(true, self, peer, port, path),
+                publisher, blocking));
+    }
+
+    public Source<IncomingVchanConnection, CompletionStage<VchanBinding>> bind(DomainId peer, VchanPort port) {
+        return bind(peer, port, settings);
+    }
+
+    public Source<IncomingVchanConnection, CompletionStage<VchanBinding>> bind(int peer, String port) {
+        return bind(DomainId.of(peer), VchanPort.of(port), settings);
     }
 
     /** Spawns the actor that will own an endpoint made by {@code opener}. */

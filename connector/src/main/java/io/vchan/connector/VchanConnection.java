@@ -92,8 +92,19 @@ public final class VchanConnection {
         return counters.notificationsIn();
     }
 
+    /** Events sent to the peer because it asked to be woken. */
+    public long notificationsOut() {
+        return counters.notificationsOut();
+    }
+
+    /** Times a write found the ring full and waited for the peer to read. */
     public long ringFullWaits() {
         return counters.ringFullWaits();
+    }
+
+    /** Ring writes done: one per batch of stream elements (writev batching). */
+    public long ringWrites() {
+        return counters.ringWrites();
     }
 
     @Override

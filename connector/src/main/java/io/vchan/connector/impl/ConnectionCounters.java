@@ -8,7 +8,9 @@ public final class ConnectionCounters {
     final AtomicLong bytesIn = new AtomicLong();
     final AtomicLong bytesOut = new AtomicLong();
     final AtomicLong notificationsIn = new AtomicLong();
+    final AtomicLong notificationsOut = new AtomicLong();
     final AtomicLong ringFullWaits = new AtomicLong();
+    final AtomicLong ringWrites = new AtomicLong();
 
     public long bytesIn() {
         return bytesIn.get();
@@ -23,9 +25,19 @@ public final class ConnectionCounters {
         return notificationsIn.get();
     }
 
+    /** Events sent to the peer because it asked to be woken. */
+    public long notificationsOut() {
+        return notificationsOut.get();
+    }
+
     /** Times a write found the ring full and had to wait for the peer to read. */
     public long ringFullWaits() {
         return ringFullWaits.get();
+    }
+
+    /** Write requests completed: with writev batching, one per batch, not one per stream element. */
+    public long ringWrites() {
+        return ringWrites.get();
     }
 
     static void add(AtomicLong counter, long n) {

@@ -28,8 +28,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -58,8 +60,12 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     private final ConnectionCounters counters;
     private final CompletableFuture<RingEndpoint> opened;
     private final CompletableFuture<Void> closed;
+    private final Executor blocking;
     /** Set-up result, handed from the blocking thread; see {@link #open}. */
     private final AtomicReference<Object> handoff = new AtomicReference<>();
+    /** Completes once set-up has finished either way (and closed what it made, if we had stopped). */
+    private final CompletableFuture<Void> openAttempt = new CompletableFuture<>();
+    private boolean released;
 
     private RingEndpoint endpoint;
     private Read pendingRead;
@@ -91,14 +97,16 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         this.counters = counters;
         this.opened = opened;
         this.closed = closed;
-        open(opener, blocking);
+        this.blocking = blocking;
+        open(opener, blocking, ctx.getSelf());
     }
 
     /**
      * Set-up blocks (XenStore waits, mapping), so it runs elsewhere. If the actor
      * stops first, whoever comes second closes the endpoint: nothing leaks.
      */
-    private void open(Callable<RingEndpoint> opener, Executor blocking) {
+    private void open(Callable<RingEndpoint> opener, Executor blocking, ActorRef<Command> self) {
+        // self is captured here: the context must not be touched from the blocking thread
         CompletableFuture.supplyAsync(() -> {
             try {
                 return opener.call();
@@ -106,12 +114,16 @@ public final class EndpointActor extends AbstractBehavior<Command> {
                 throw new java.util.concurrent.CompletionException(e);
             }
         }, blocking).whenComplete((ep, err) -> {
-            if (err != null) {
-                getContext().getSelf().tell(new OpenFailed(unwrap(err)));
-            } else if (handoff.compareAndSet(null, ep)) {
-                getContext().getSelf().tell(new Opened(ep));
-            } else {
-                ep.close();
+            try {
+                if (err != null) {
+                    self.tell(new OpenFailed(unwrap(err)));
+                } else if (handoff.compareAndSet(null, ep)) {
+                    self.tell(new Opened(ep));
+                } else {
+                    ep.close();
+                }
+            } finally {
+                openAttempt.complete(null);
             }
         });
     }
@@ -212,8 +224,16 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             early.add(s);
             return this;
         }
+        if (shutdownAfterWrites == NO_REPLY) {
+            s.reply().accept(null); // already done: idempotent
+            return this;
+        }
         if (shutdownAfterWrites != null) {
-            s.reply().accept(null); // already asked for: idempotent
+            Consumer<Throwable> first = shutdownAfterWrites;
+            shutdownAfterWrites = err -> {
+                first.accept(err);
+                s.reply().accept(err);
+            };
             return this;
         }
         shutdownAfterWrites = s.reply();
@@ -230,10 +250,15 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     }
 
     private Behavior<Command> onClose(Close c) {
-        closeEndpoint(new VchanClosedException("vchan closed locally"));
-        closed.complete(null);
-        c.reply().run();
+        failPending(new VchanClosedException("vchan " + describe() + " was closed locally"));
+        opened.completeExceptionally(new VchanClosedException("vchan " + describe() + " closed before it opened"));
+        release(null);
+        closed.whenComplete((ok, err) -> c.reply().run());
         return Behaviors.stopped();
+    }
+
+    private String describe() {
+        return endpoint != null ? endpoint.path() : "(not yet open)";
     }
 
     /** Looks at the ring: answers what can be answered, arms wake-ups for the rest. */
@@ -248,6 +273,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             }
             serviceWrites();
             serviceRead();
+            counters.notificationsOut.lazySet(endpoint.notificationsSent());
             return this;
         } catch (IOException | RuntimeException e) {
             return fail(e);
@@ -291,6 +317,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             ConnectionCounters.add(counters.bytesOut, n);
             if (w.done()) {
                 writes.poll();
+                ConnectionCounters.add(counters.ringWrites, 1);
                 w.command.reply().accept(null);
                 continue;
             }
@@ -302,7 +329,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
                 return; // the peer will signal when it reads
             }
         }
-        if (shutdownAfterWrites != null && !endpoint.isClosed()) {
+        if (shutdownAfterWrites != null && shutdownAfterWrites != NO_REPLY) {
             endpoint.shutdownWrite();
             Consumer<Throwable> reply = shutdownAfterWrites;
             shutdownAfterWrites = NO_REPLY;
@@ -312,62 +339,95 @@ public final class EndpointActor extends AbstractBehavior<Command> {
 
     private static final Consumer<Throwable> NO_REPLY = t -> { };
 
-    /** Fails everything pending, closes the endpoint and stops. */
+    /** Fails everything pending, releases the channel and stops: whatever went wrong, nothing stays held. */
     private Behavior<Command> fail(Throwable cause) {
         Throwable reported = cause instanceof VchanClosedException && !writes.isEmpty()
-                ? new VchanPeerClosedException("the peer closed with " + writes.size()
+                ? new VchanPeerClosedException("the peer closed " + describe() + " with " + writes.size()
                         + " write(s) not yet in the ring", cause)
                 : cause;
         opened.completeExceptionally(reported);
-        closeEndpoint(reported);
-        closed.completeExceptionally(reported);
+        failPending(reported);
+        release(reported);
         return Behaviors.stopped();
     }
 
-    private void closeEndpoint(Throwable cause) {
+    /** Answers every request still waiting, with {@code cause}. */
+    private void failPending(Throwable cause) {
         if (pendingRead != null) {
             Read r = pendingRead;
             pendingRead = null;
             r.reply().accept(new Failed(cause));
         }
-        for (PendingWrite w : writes) {
-            w.command.reply().accept(cause);
-        }
+        List<Consumer<Throwable>> waiting = new ArrayList<>();
+        writes.forEach(w -> waiting.add(w.command.reply()));
         writes.clear();
-        for (Consumer<Throwable> w : peerWaiters) {
-            w.accept(cause);
-        }
+        waiting.addAll(peerWaiters);
         peerWaiters.clear();
         if (shutdownAfterWrites != null && shutdownAfterWrites != NO_REPLY) {
-            shutdownAfterWrites.accept(cause);
+            waiting.add(shutdownAfterWrites);
             shutdownAfterWrites = NO_REPLY;
         }
         for (Command c : early) {
             if (c instanceof Read r) {
                 r.reply().accept(new Failed(cause));
             } else if (c instanceof Write w) {
-                w.reply().accept(cause);
+                waiting.add(w.reply());
             } else if (c instanceof ShutdownWrite s) {
-                s.reply().accept(cause);
+                waiting.add(s.reply());
             } else if (c instanceof AwaitPeer a) {
-                a.reply().accept(cause);
+                waiting.add(a.reply());
             }
         }
         early.clear();
-        if (endpoint != null && !endpoint.isClosed()) {
-            loop.unregister(endpoint.eventChannels(), endpoint.port());
-            endpoint.close();
+        waiting.forEach(w -> w.accept(cause));
+    }
+
+    /**
+     * Gives the channel up: stops listening to its port, then closes it on the
+     * blocking dispatcher (unpublishing talks to XenStore) and only then
+     * completes {@code closed}, after any set-up still running has finished.
+     */
+    private void release(Throwable failure) {
+        if (released) {
+            return;
         }
+        released = true;
+        Object late = handoff.getAndSet(STOPPED);
+        RingEndpoint ep = endpoint != null ? endpoint : late instanceof RingEndpoint r ? r : null;
+        if (endpoint != null) {
+            loop.unregister(endpoint.eventChannels(), endpoint.port());
+        }
+        Runnable close = () -> {
+            try {
+                if (ep != null) {
+                    ep.close();
+                }
+            } finally {
+                if (failure == null) {
+                    closed.complete(null);
+                } else {
+                    closed.completeExceptionally(failure);
+                }
+            }
+        };
+        openAttempt.whenComplete((ok, err) -> {
+            try {
+                blocking.execute(close);
+            } catch (RejectedExecutionException e) {
+                close.run(); // the actor system is shutting down: close here rather than leak
+            }
+        });
     }
 
     private Behavior<Command> onStop() {
-        Object pending = handoff.getAndSet(STOPPED);
-        if (pending instanceof RingEndpoint ep && ep != endpoint) {
-            ep.close(); // opened, but the actor stopped before it heard
+        // Stopped without Close or a failure (a thrown exception, the system terminating): release anyway.
+        if (!released) {
+            VchanClosedException stopped = new VchanClosedException("the actor of vchan " + describe()
+                    + " stopped");
+            opened.completeExceptionally(stopped);
+            failPending(stopped);
+            release(stopped);
         }
-        closeEndpoint(new VchanClosedException("vchan endpoint actor stopped"));
-        opened.completeExceptionally(new VchanClosedException("vchan endpoint actor stopped"));
-        closed.complete(null);
         return this;
     }
 

@@ -1,6 +1,7 @@
 package io.vchan.connector.impl;
 
 import io.vchan.bridge.ring.RingEndpoint;
+import io.vchan.bridge.ring.VchanClosedException;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanConnection;
@@ -14,7 +15,9 @@ import io.vchan.connector.impl.EndpointProtocol.ReadResult;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.Optional;
 import org.apache.pekko.Done;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
@@ -95,14 +98,16 @@ public final class VchanStage
         private AsyncCallback<ReadResult> onRead;
         private AsyncCallback<Throwable> onWritten;
         private AsyncCallback<Throwable> onShutdown;
-        private AsyncCallback<Done> onClosed;
+        private AsyncCallback<Optional<Throwable>> onReleased;
 
         private boolean connected;
         private boolean readInFlight;
         private boolean writeInFlight;
         private ByteString batch = ByteString.emptyByteString();
         private boolean upstreamDone;
+        private boolean shutdownSent;
         private boolean writingDone;
+        /** Close or abort sent: from here on only the actor's release matters. */
         private boolean closing;
         private long lastActivity = System.nanoTime();
 
@@ -145,34 +150,27 @@ public final class VchanStage
 
         @Override
         public void preStart() {
+            // The stage outlives its ports until the actor says the channel is released.
             setKeepGoing(true);
             onPeer = createAsyncCallback(this::peerReady);
             onRead = createAsyncCallback(this::readDone);
             onWritten = createAsyncCallback(this::writeDone);
-            onShutdown = createAsyncCallback(err -> {
-                if (err != null) {
-                    fail(err);
-                } else {
-                    writingDone = true;
-                    maybeComplete();
-                }
-            });
-            onClosed = createAsyncCallback(done -> completeStage());
+            onShutdown = createAsyncCallback(this::shutdownDone);
+            onReleased = createAsyncCallback(this::released);
             handle = vchan.spawnEndpoint(opener, settings);
             handle.actor().tell(new EndpointProtocol.AwaitPeer(onPeer::invoke));
-            handle.closed().whenComplete((ok, err) -> {
-                if (err != null) {
-                    connection.completeExceptionally(err);
-                }
-            });
+            handle.closed().whenComplete((ok, err) -> onReleased.invoke(Optional.ofNullable(unwrap(err))));
         }
 
         private void peerReady(Throwable err) {
+            if (closing) {
+                return;
+            }
             if (err != null) {
                 fail(err);
                 return;
             }
-            RingEndpoint ep = handle.opened().join();
+            RingEndpoint ep = handle.opened().join(); // completed before the actor answers AwaitPeer
             connected = true;
             connection.complete(new VchanConnection(target.self(), target.peer(), target.port(), target.path(),
                     target.server(), ep.orders(), handle.actor(),
@@ -184,13 +182,12 @@ public final class VchanStage
             if (!hasBeenPulled(in) && !isClosed(in)) {
                 pull(in);
             }
-            if (isAvailable(out)) {
-                requestRead();
-            }
+            requestRead();
             flush();
             maybeFinishWriting();
         }
 
+        /** One read outstanding, and only while downstream wants an element: the ring is the buffer. */
         private void requestRead() {
             if (connected && !readInFlight && !closing && isAvailable(out)) {
                 readInFlight = true;
@@ -200,21 +197,25 @@ public final class VchanStage
 
         private void readDone(ReadResult result) {
             readInFlight = false;
+            if (closing) {
+                return; // the answer to a read of a channel we are closing
+            }
             if (result instanceof Data d) {
                 touch();
                 push(out, d.bytes());
             } else if (result == EndOfStream.INSTANCE) {
                 complete(out);
-                if (!settings.halfClose()) {
-                    closeChannel();
-                } else {
+                if (settings.halfClose()) {
                     maybeComplete();
+                } else {
+                    closeChannel();
                 }
             } else if (result instanceof Failed f) {
                 fail(f.cause());
             }
         }
 
+        /** Sends the batch if no write is in flight: what arrives meanwhile forms the next batch. */
         private void flush() {
             if (connected && !writeInFlight && !batch.isEmpty() && !closing) {
                 writeInFlight = true;
@@ -226,6 +227,9 @@ public final class VchanStage
 
         private void writeDone(Throwable err) {
             writeInFlight = false;
+            if (closing) {
+                return;
+            }
             if (err != null) {
                 fail(err);
                 return;
@@ -238,15 +242,28 @@ public final class VchanStage
             maybeFinishWriting();
         }
 
-        /** Upstream done and everything written: half-close or close. */
+        /** Upstream done and everything written: half-close (E1) or close. */
         private void maybeFinishWriting() {
-            if (!connected || !upstreamDone || writeInFlight || !batch.isEmpty() || writingDone || closing) {
+            if (!connected || !upstreamDone || writeInFlight || !batch.isEmpty() || shutdownSent || closing) {
                 return;
             }
             if (settings.halfClose()) {
+                shutdownSent = true;
                 handle.actor().tell(new EndpointProtocol.ShutdownWrite(onShutdown::invoke));
             } else {
                 closeChannel();
+            }
+        }
+
+        private void shutdownDone(Throwable err) {
+            if (closing) {
+                return;
+            }
+            if (err != null) {
+                fail(err);
+            } else {
+                writingDone = true;
+                maybeComplete();
             }
         }
 
@@ -256,7 +273,7 @@ public final class VchanStage
             }
         }
 
-        /** Closes the channel; the stage completes once the actor confirms. */
+        /** Closes the channel; the stage completes once the actor has released it. */
         private void closeChannel() {
             if (closing) {
                 return;
@@ -265,13 +282,34 @@ public final class VchanStage
             if (!isClosed(in)) {
                 cancel(in);
             }
-            handle.actor().tell(new EndpointProtocol.Close(() -> onClosed.invoke(Done.getInstance())));
+            handle.actor().tell(new EndpointProtocol.Close(() -> { }));
         }
 
+        /**
+         * Fails downstream with {@code cause} itself and has the channel closed
+         * (the peer sees it). Most failures come from the actor, which has
+         * stopped already; telling it again costs a dead letter at most.
+         */
         private void fail(Throwable cause) {
+            if (closing) {
+                return;
+            }
+            closing = true;
             connection.completeExceptionally(cause);
             handle.actor().tell(new EndpointProtocol.Abort(cause));
-            failStage(cause);
+            if (!isClosed(out)) {
+                fail(out, cause);
+            }
+            if (!isClosed(in)) {
+                cancel(in);
+            }
+        }
+
+        private void released(Optional<Throwable> failure) {
+            if (!closing && failure.isPresent()) {
+                fail(failure.get()); // the actor gave up on its own
+            }
+            completeStage();
         }
 
         private void touch() {
@@ -280,6 +318,9 @@ public final class VchanStage
 
         @Override
         public void onTimer(Object key) {
+            if (closing) {
+                return;
+            }
             Duration idle = settings.idleTimeout();
             long quietNanos = System.nanoTime() - lastActivity;
             if (quietNanos >= idle.toNanos()) {
@@ -291,11 +332,16 @@ public final class VchanStage
 
         @Override
         public void postStop() {
-            // Whatever ended the stage, the actor releases the channel.
-            connection.completeExceptionally(new IllegalStateException("vchan stage stopped before connecting"));
+            connection.completeExceptionally(new VchanClosedException("vchan " + target.path()
+                    + " closed before the peer connected"));
+            // Stopped abruptly (materializer shut down): the actor still releases the channel.
             if (handle != null && !closing) {
                 handle.actor().tell(new EndpointProtocol.Close(() -> { }));
             }
         }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 }

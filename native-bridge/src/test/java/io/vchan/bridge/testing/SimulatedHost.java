@@ -19,6 +19,8 @@ import java.util.stream.Stream;
 public final class SimulatedHost implements AutoCloseable {
 
     private final Path dir;
+    /** False for the host this JVM runs on: its state is not ours to delete. */
+    private final boolean owned;
     private final List<PeerProcess> processes = new ArrayList<>();
 
     public SimulatedHost() {
@@ -28,6 +30,25 @@ public final class SimulatedHost implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        this.owned = true;
+    }
+
+    private SimulatedHost(Path dir) {
+        this.dir = dir;
+        this.owned = false;
+    }
+
+    /**
+     * The host this JVM's own xensim handles live on ({@code XENSIM_DIR}), so
+     * that its processes and code in this JVM are peers. Closing it kills the
+     * processes but leaves the host's state alone.
+     */
+    public static SimulatedHost sharedWithThisJvm() {
+        String env = System.getenv("XENSIM_DIR");
+        if (env == null || env.isBlank()) {
+            throw new IllegalStateException("XENSIM_DIR is not set; run the tests through Maven (mvn verify)");
+        }
+        return new SimulatedHost(Path.of(env));
     }
 
     public Path dir() {
@@ -92,6 +113,9 @@ public final class SimulatedHost implements AutoCloseable {
             for (PeerProcess p : processes) {
                 p.close();
             }
+        }
+        if (!owned) {
+            return;
         }
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -1,0 +1,308 @@
+package io.vchan.connector.impl;
+
+import io.vchan.bridge.ring.RingEndpoint;
+import io.vchan.bridge.xen.XenException;
+import io.vchan.bridge.xen.XenStore;
+import io.vchan.connector.IncomingVchanConnection;
+import io.vchan.connector.Vchan;
+import io.vchan.connector.VchanBinding;
+import io.vchan.connector.VchanConnection;
+import io.vchan.connector.VchanSettings;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.Done;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.SourceShape;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The source of {@link Vchan#bind}: publishes a server channel and, when
+ * downstream asks, hands the client that connected to it downstream as an
+ * {@link IncomingVchanConnection}; once that connection's channel is closed it
+ * publishes again for the next client. One client at a time: a vchan has two ends.
+ *
+ * <p>Each client gets a freshly published channel, not a reset one: the
+ * endpoint actor of a connection closes the endpoint it owns, which releases
+ * its grants and port and removes its XenStore directory. That removal is also
+ * why the next publication waits until the previous endpoint is closed.
+ */
+public final class BindStage
+        extends AbstractGraphStageWithMaterializedValue<SourceShape<IncomingVchanConnection>,
+                CompletionStage<VchanBinding>> {
+
+    /** Marks the hand-off slot once the stage has stopped. */
+    private static final Object STOPPED = new Object();
+
+    private final Vchan vchan;
+    private final VchanSettings settings;
+    private final VchanStage.Target target;
+    private final Callable<RingEndpoint> publisher;
+    private final Executor blocking;
+    private final Outlet<IncomingVchanConnection> out = Outlet.create("VchanBind.out");
+    private final SourceShape<IncomingVchanConnection> shape = SourceShape.of(out);
+
+    /**
+     * @param publisher publishes the channel (blocks: runs on {@code blocking})
+     * @param blocking  for publishing, withdrawing and closing, which wait on XenStore
+     */
+    public BindStage(Vchan vchan, VchanSettings settings, VchanStage.Target target, Callable<RingEndpoint> publisher,
+            Executor blocking) {
+        this.vchan = vchan;
+        this.settings = settings;
+        this.target = target;
+        this.publisher = publisher;
+        this.blocking = blocking;
+    }
+
+    @Override
+    public SourceShape<IncomingVchanConnection> shape() {
+        return shape;
+    }
+
+    @Override
+    public Attributes initialAttributes() {
+        return Attributes.name("vchanBind");
+    }
+
+    @Override
+    public Pair<GraphStageLogic, CompletionStage<VchanBinding>> createLogicAndMaterializedValuePair(
+            Attributes inheritedAttributes) {
+        CompletableFuture<VchanBinding> bound = new CompletableFuture<>();
+        return Pair.create(new Logic(bound), bound);
+    }
+
+    private final class Logic extends GraphStageLogic {
+        private final CompletableFuture<VchanBinding> bound;
+        private final CompletableFuture<Done> unbound = new CompletableFuture<>();
+        /** A publication on its way from the blocking thread; see {@link #publish}. */
+        private final AtomicReference<Object> handoff = new AtomicReference<>();
+        private AsyncCallback<Object> onPublished;
+        private AsyncCallback<Done> onPortFired;
+        private AsyncCallback<ChannelHandover> onReleased;
+        private AsyncCallback<Done> onUnbind;
+        private AsyncCallback<Done> onClosed;
+
+        private boolean publishing;
+        /** Published; its client, if any, not yet handed downstream. */
+        private RingEndpoint waiting;
+        /** Set once its client is in: removing the keys from XenStore. */
+        private CompletableFuture<Void> waitingWithdrawn;
+        /** Handed downstream; the next publication waits until it is released. */
+        private ChannelHandover current;
+        private CompletableFuture<Void> currentWithdrawn;
+        private boolean stopping;
+        private int closing;
+
+        Logic(CompletableFuture<VchanBinding> bound) {
+            super(shape);
+            this.bound = bound;
+            setHandler(out, new AbstractOutHandler() {
+                @Override
+                public void onPull() {
+                    lookForClient();
+                }
+
+                @Override
+                public void onDownstreamFinish(Throwable cause) {
+                    stop();
+                }
+            });
+        }
+
+        @Override
+        public void preStart() {
+            setKeepGoing(true); // until what we published is closed
+            onPublished = createAsyncCallback(this::published);
+            onPortFired = createAsyncCallback(d -> lookForClient());
+            onReleased = createAsyncCallback(this::released);
+            onUnbind = createAsyncCallback(d -> stop());
+            onClosed = createAsyncCallback(d -> {
+                closing--;
+                maybeFinish();
+            });
+            publish();
+        }
+
+        /** If the stage stops first, whoever comes second closes the endpoint: nothing leaks. */
+        private void publish() {
+            publishing = true;
+            CompletableFuture.supplyAsync(() -> {
+                try {
+                    return publisher.call();
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            }, blocking).whenComplete((ep, err) -> {
+                if (err != null) {
+                    onPublished.invoke(err instanceof CompletionException && err.getCause() != null
+                            ? err.getCause() : err);
+                } else if (handoff.compareAndSet(null, ep)) {
+                    onPublished.invoke(ep);
+                } else {
+                    ep.close();
+                }
+            });
+        }
+
+        private void published(Object result) {
+            publishing = false;
+            if (result instanceof Throwable e) {
+                if (stopping) {
+                    maybeFinish();
+                } else {
+                    failBinding(e);
+                }
+                return;
+            }
+            RingEndpoint ep = (RingEndpoint) result;
+            handoff.compareAndSet(ep, null);
+            if (stopping) {
+                track(CompletableFuture.runAsync(ep::close, blocking));
+                maybeFinish();
+                return;
+            }
+            waiting = ep;
+            vchan.eventLoop().register(ep.eventChannels(), ep.port(), () -> onPortFired.invoke(Done.getInstance()));
+            bound.complete(new VchanBinding(target.self(), target.peer(), target.port(), target.path(),
+                    () -> onUnbind.invoke(Done.getInstance()), unbound));
+            lookForClient(); // the client may have come before we listened
+        }
+
+        /**
+         * Once a client is in, withdraws the keys so that the next client waits for
+         * its turn (its XenStore watch sees the next publication) instead of
+         * meeting a busy channel; hands the client downstream when asked.
+         */
+        private void lookForClient() {
+            if (waiting == null || stopping) {
+                return;
+            }
+            if (waitingWithdrawn == null) {
+                try {
+                    if (waiting.peerState() == RingEndpoint.PeerState.WAITING) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    failBinding(e);
+                    return;
+                }
+                // If withdrawing fails, the keys still go when the endpoint closes.
+                waitingWithdrawn = CompletableFuture.runAsync(this::withdrawKeys, blocking).exceptionally(e -> null);
+            }
+            if (isAvailable(out)) {
+                handOver();
+            }
+        }
+
+        private void handOver() {
+            RingEndpoint ep = waiting;
+            waiting = null;
+            vchan.eventLoop().unregister(ep.eventChannels(), ep.port());
+            ChannelHandover handover = new ChannelHandover(ep);
+            current = handover;
+            currentWithdrawn = waitingWithdrawn;
+            waitingWithdrawn = null;
+            currentWithdrawn.thenCombine(handover.released(), (a, b) -> handover)
+                    .whenComplete((h, err) -> onReleased.invoke(handover));
+            Flow<ByteString, ByteString, CompletionStage<VchanConnection>> flow =
+                    Flow.fromGraph(new VchanStage(vchan, settings, target, handover::take))
+                            .mapMaterializedValue(c -> {
+                                handover.watch(c);
+                                return c;
+                            });
+            push(out, new IncomingVchanConnection(target.self(), target.peer(), target.port(), target.path(),
+                    flow));
+        }
+
+        private void withdrawKeys() {
+            try (XenStore xs = vchan.platform().openXenStore(target.self())) {
+                xs.remove(0, target.path());
+            } catch (XenException e) {
+                throw new CompletionException(e);
+            }
+        }
+
+        private void released(ChannelHandover handover) {
+            if (handover != current) {
+                return;
+            }
+            current = null;
+            if (!stopping) {
+                publish();
+            }
+        }
+
+        /** Unbind or cancel: unpublish, close what no connection owns, then complete. */
+        private void stop() {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+            if (!isClosed(out)) {
+                complete(out);
+            }
+            if (waiting != null) {
+                RingEndpoint ep = waiting;
+                waiting = null;
+                vchan.eventLoop().unregister(ep.eventChannels(), ep.port());
+                CompletableFuture<Void> withdrawn = waitingWithdrawn != null
+                        ? waitingWithdrawn : CompletableFuture.completedFuture(null);
+                track(withdrawn.thenRunAsync(ep::close, blocking));
+            }
+            if (current != null) {
+                ChannelHandover h = current;
+                current = null;
+                track(currentWithdrawn.thenRunAsync(h::closeIfUntaken, blocking));
+            }
+            maybeFinish();
+        }
+
+        private void track(CompletionStage<?> close) {
+            closing++;
+            close.whenComplete((v, err) -> onClosed.invoke(Done.getInstance()));
+        }
+
+        private void maybeFinish() {
+            if (stopping && !publishing && closing == 0) {
+                unbound.complete(Done.getInstance());
+                completeStage();
+            }
+        }
+
+        private void failBinding(Throwable cause) {
+            bound.completeExceptionally(cause);
+            unbound.completeExceptionally(cause);
+            failStage(cause);
+        }
+
+        @Override
+        public void postStop() {
+            // Normally nothing is left here; after a failure or an abrupt shutdown, close on this thread.
+            if (handoff.getAndSet(STOPPED) instanceof RingEndpoint ep) {
+                ep.close();
+            }
+            if (waiting != null) {
+                vchan.eventLoop().unregister(waiting.eventChannels(), waiting.port());
+                waiting.close();
+            }
+            if (current != null) {
+                current.closeIfUntaken();
+            }
+            bound.completeExceptionally(new IllegalStateException(
+                    "the vchan binding at " + target.path() + " stopped before it was published"));
+            unbound.complete(Done.getInstance());
+        }
+    }
+}
