@@ -89,6 +89,36 @@ class LibxenvchanFlowInteropTest extends VchanTestSupport {
         }
     }
 
+    /**
+     * A peer SIGKILLed while we stream to it: xensim runs its unmap notification,
+     * and our stream fails with the peer-closed exception within 100 ms.
+     */
+    @Test
+    void aKilledPeerFailsTheStreamWithinAHundredMilliseconds() throws Exception {
+        VchanPort port = freshPort();
+        try (SimulatedHost host = SimulatedHost.sharedWithThisJvm()) {
+            PeerProcess server = host.libxenvchanDriver(SERVER.value(), List.of("server", "--peer", "1",
+                    "--path", port.path(SERVER, CLIENT), "--expect", Long.toString(1L << 50), "--no-verify",
+                    "--progress", "1000000"));
+            server.awaitLine("listening", TIMEOUT);
+            ByteString chunk = ByteString.fromArrayUnsafe(new byte[65536]);
+            Pair<CompletionStage<VchanConnection>, CompletionStage<org.apache.pekko.Done>> p =
+                    Source.repeat(chunk)
+                            .viaMat(vchan.client(SERVER, port, clientSettings()), Keep.right())
+                            .toMat(Sink.ignore(), Keep.both()).run(mat);
+            server.awaitLine("progress", TIMEOUT); // the transfer is under way
+
+            long killed = System.nanoTime();
+            server.kill();
+            Throwable failure = failureOf(p.second());
+            long ms = (System.nanoTime() - killed) / 1_000_000;
+            org.junit.jupiter.api.Assertions.assertInstanceOf(VchanPeerClosedException.class, failure,
+                    String.valueOf(failure));
+            System.out.println("stream failed " + ms + " ms after the peer was killed: " + failure.getMessage());
+            org.junit.jupiter.api.Assertions.assertTrue(ms < 100, "failed after " + ms + " ms");
+        }
+    }
+
     private static String hex(MessageDigest d) {
         return HexFormat.of().formatHex(d.digest());
     }
