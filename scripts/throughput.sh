@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Raw vchan throughput on xensim, two processes, one-way, ring orders 20/20,
-# 64 KiB writes: Debian's libxenvchan (our C driver) beside our Java protocol
-# code (native-bridge, no Pekko), in alternating rounds; prints medians.
+# vchan throughput on xensim, two processes, one-way, ring orders 20/20,
+# 64 KiB writes/elements: Debian's libxenvchan (our C driver), our Java
+# protocol code (native-bridge, no Pekko) and connector Flow to Flow (vchan.jar),
+# in alternating rounds; prints medians.
 # Run after `mvn -B -q -DskipTests package test-compile`.
 # Usage: scripts/throughput.sh [MiB per run] [rounds]
 set -euo pipefail
@@ -12,7 +13,8 @@ rounds=${2:-5}
 bytes=$((mib << 20))
 driver=$target/test-bin/vchan-driver
 cp_file=$target/test-classpath.txt
-if [[ ! -x $driver || ! -d $target/test-classes ]]; then
+jar=$root/samples/target/vchan.jar
+if [[ ! -x $driver || ! -d $target/test-classes || ! -f $jar ]]; then
     echo "throughput: build first: mvn -B -q -DskipTests package test-compile" >&2
     exit 1
 fi
@@ -34,6 +36,11 @@ run() {
     if [[ $kind == c ]]; then
         XENSIM_DIR=$host XENSIM_DOMID=0 "$driver" "${server_args[@]}" >/dev/null &
         out=$(XENSIM_DIR=$host XENSIM_DOMID=1 "$driver" "${client_args[@]}")
+    elif [[ $kind == flow ]]; then
+        local peer=(java -XX:+UseSerialGC -Dvchan.xensim.libdir=$target/xensim -jar "$jar" demo-peer
+                    --port tp --bytes $bytes --ring-size $size --one-way --no-verify)
+        XENSIM_DIR=$host XENSIM_DOMID=0 "${peer[@]}" --role server --peer 1 >/dev/null &
+        out=$(XENSIM_DIR=$host XENSIM_DOMID=1 "${peer[@]}" --role client --peer 0)
     else
         local java=(java -XX:+UseSerialGC -cp "$classpath" -Dvchan.xensim.libdir=$target/xensim
                     io.vchan.bridge.interop.JavaVchanDriver)
@@ -49,17 +56,22 @@ run() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-c_runs=() j_runs=()
+c_runs=() j_runs=() f_runs=()
 for ((i = 1; i <= rounds; i++)); do
     c_runs+=("$(run c)")
     j_runs+=("$(run java)")
-    echo "round $i: libxenvchan ${c_runs[-1]} MB/s, Java ${j_runs[-1]} MB/s" >&2
+    f_runs+=("$(run flow)")
+    echo "round $i: libxenvchan ${c_runs[-1]}, native-bridge ${j_runs[-1]}, Flow ${f_runs[-1]} MB/s" >&2
 done
+row() {
+    local name=$1; shift
+    printf '%-30s %8s %8s %8s\n' "$name" "$(printf '%s\n' "$@" | median)" \
+        "$(printf '%s\n' "$@" | sort -n | head -n1)" "$(printf '%s\n' "$@" | sort -n | tail -n1)"
+}
 c=$(printf '%s\n' "${c_runs[@]}" | median)
-j=$(printf '%s\n' "${j_runs[@]}" | median)
-printf '%-28s %10s %10s %10s\n' "one-way, orders 20/20" median min max
-printf '%-28s %10s %10s %10s\n' "libxenvchan (C) MB/s" "$c" \
-    "$(printf '%s\n' "${c_runs[@]}" | sort -n | head -n1)" "$(printf '%s\n' "${c_runs[@]}" | sort -n | tail -n1)"
-printf '%-28s %10s %10s %10s\n' "native-bridge (Java) MB/s" "$j" \
-    "$(printf '%s\n' "${j_runs[@]}" | sort -n | head -n1)" "$(printf '%s\n' "${j_runs[@]}" | sort -n | tail -n1)"
-echo "Java / C = $(awk -v j="$j" -v c="$c" 'BEGIN {printf "%.2f", j / c}')"
+printf '%-30s %8s %8s %8s\n' "one-way MB/s, orders 20/20" median min max
+row "libxenvchan (C)" "${c_runs[@]}"
+row "native-bridge (Java, raw)" "${j_runs[@]}"
+row "connector Flow <-> Flow" "${f_runs[@]}"
+ratio() { printf '%s\n' "$@" | median | awk -v c="$c" '{printf "%.2f", $1 / c}'; }
+echo "ratios to C: native-bridge $(ratio "${j_runs[@]}"), Flow $(ratio "${f_runs[@]}")"

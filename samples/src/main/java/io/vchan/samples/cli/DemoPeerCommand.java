@@ -37,6 +37,10 @@ final class DemoPeerCommand implements Callable<Integer> {
     @Option(names = "--bytes", required = true) long bytes;
     @Option(names = "--seed", defaultValue = "1") long seed;
     @Option(names = "--ring-size", defaultValue = "1048576") int ringSize;
+    /** Only the server sends: for one-way throughput figures. */
+    @Option(names = "--one-way") boolean oneWay;
+    /** Repeat one buffer and hash nothing: for throughput figures, where hashing would be measured. */
+    @Option(names = "--no-verify") boolean noVerify;
 
     @Override
     public Integer call() throws Exception {
@@ -50,18 +54,19 @@ final class DemoPeerCommand implements Callable<Integer> {
                     ? vchan.server(DomainId.of(peer), VchanPort.of(port), settings)
                     : vchan.client(DomainId.of(peer), VchanPort.of(port), settings);
             MessageDigest sent = MessageDigest.getInstance("SHA-256");
-            long start = System.nanoTime();
+            long toSend = oneWay && !server ? 0 : bytes;
+            Source<ByteString, ?> source = noVerify ? sameBytes(toSend) : randomBytes(toSend, seed, sent);
             Pair<CompletionStage<VchanConnection>, CompletionStage<Pair<Long, MessageDigest>>> run =
-                    randomBytes(bytes, seed, sent)
-                            .viaMat(flow, Keep.right())
-                            .toMat(hashing(), Keep.both())
+                    source.viaMat(flow, Keep.right())
+                            .toMat(noVerify ? counting() : hashing(), Keep.both())
                             .run(system);
             VchanConnection connection = run.first().toCompletableFuture().get();
+            long start = System.nanoTime(); // from the connection: not the peer's JVM start-up
             System.out.println("connection " + connection);
             Pair<Long, MessageDigest> received = run.second().toCompletableFuture().get();
             long elapsedMs = (System.nanoTime() - start) / 1_000_000;
             connection.whenClosed().toCompletableFuture().get();
-            System.out.println("sent " + bytes + " sha256=" + HexFormat.of().formatHex(sent.digest()));
+            System.out.println("sent " + toSend + " sha256=" + HexFormat.of().formatHex(sent.digest()));
             System.out.println("received " + received.first() + " sha256="
                     + HexFormat.of().formatHex(received.second().digest()));
             System.out.println("elapsed_ms=" + elapsedMs);
@@ -84,6 +89,21 @@ final class DemoPeerCommand implements Callable<Integer> {
             sha.update(b);
             return ByteString.fromArrayUnsafe(b);
         });
+    }
+
+    /** {@code total} bytes as one 64 KiB buffer repeated. */
+    static Source<ByteString, ?> sameBytes(long total) {
+        ByteString element = ByteString.fromArrayUnsafe(new byte[ELEMENT]);
+        long whole = total / ELEMENT;
+        Source<ByteString, ?> body = Source.repeat(element).take(whole);
+        int rest = (int) (total % ELEMENT);
+        return rest == 0 ? body : body.concat(Source.single(element.take(rest)));
+    }
+
+    /** Counts what arrives; the digest stays empty. */
+    static Sink<ByteString, CompletionStage<Pair<Long, MessageDigest>>> counting() throws Exception {
+        MessageDigest unused = MessageDigest.getInstance("SHA-256");
+        return Sink.fold(Pair.create(0L, unused), (acc, bs) -> Pair.create(acc.first() + bs.size(), unused));
     }
 
     /** Counts and hashes what arrives. */
