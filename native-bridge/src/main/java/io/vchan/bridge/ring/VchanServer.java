@@ -59,20 +59,7 @@ public final class VchanServer {
             return new RingEndpoint(true, peer, path, orders, page, readRing, writeRing, events, port, resources,
                     () -> unpublish(platform, self, path), ctrlPages.refs()[0]);
         } catch (IOException | RuntimeException e) {
-            for (int i = resources.size() - 1; i >= 0; i--) {
-                try {
-                    resources.get(i).close();
-                } catch (Exception ignored) {
-                    // keep releasing
-                }
-            }
-            if (port >= 0) {
-                try {
-                    events.unbind(port);
-                } catch (XenException ignored) {
-                    // already gone
-                }
-            }
+            SetupResources.release(resources, events, port);
             throw e;
         }
     }
