@@ -24,6 +24,12 @@ final class CliSystem {
     }
 
     static ActorSystem<Void> create(String name) {
-        return ActorSystem.create(Behaviors.empty(), name, QUIET.withFallback(ConfigFactory.load()));
+        return create(name, ConfigFactory.empty());
+    }
+
+    /** With {@code overrides} on top, e.g. a platform the command must use. */
+    static ActorSystem<Void> create(String name, Config overrides) {
+        return ActorSystem.create(Behaviors.empty(), name,
+                overrides.withFallback(QUIET).withFallback(ConfigFactory.load()));
     }
 }

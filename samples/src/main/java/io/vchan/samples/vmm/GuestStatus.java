@@ -1,0 +1,7 @@
+package io.vchan.samples.vmm;
+
+import io.vchan.bridge.xen.DomainId;
+
+/** What a guest agent reports about itself. */
+public record GuestStatus(DomainId guest, long uptimeMs, String hostname, long pid) {
+}

@@ -1,0 +1,8 @@
+package io.vchan.samples.vmm;
+
+import io.vchan.bridge.xen.DomainId;
+import java.time.Duration;
+
+/** A guest agent answered a ping, after {@code roundTrip}. */
+public record Pong(DomainId guest, Duration roundTrip) {
+}

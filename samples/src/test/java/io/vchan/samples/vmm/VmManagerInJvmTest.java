@@ -1,0 +1,71 @@
+package io.vchan.samples.vmm;
+
+import static io.vchan.samples.vmm.ManagerClient.failureOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.Vchan;
+import io.vchan.connector.VchanSettings;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The manager and three agents in this JVM over the in-JVM platform, each agent as its own domain. */
+class VmManagerInJvmTest {
+
+    private static final List<DomainId> GUESTS = List.of(DomainId.of(1), DomainId.of(2), DomainId.of(3));
+
+    private final ActorTestKit kit = ActorTestKit.create("VmManagerInJvmTest",
+            ConfigFactory.parseString("vchan.platform = in-jvm").withFallback(ConfigFactory.load()));
+    private final VchanSettings settings = Vchan.get(kit.system()).settings();
+    private final Map<Integer, GuestAgent.Running> agents = new HashMap<>();
+
+    @AfterEach
+    void shutdown() {
+        kit.shutdownTestKit();
+    }
+
+    private void startAgent(int domain) throws Exception {
+        agents.put(domain, GuestAgent.serve(kit.system(), DomainId.DOM0, AgentProtocol.PORT,
+                settings.withLocalDomain(domain), connection -> { }).toCompletableFuture().get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void servesEveryGuestAndReconnectsOneThatWasStopped() throws Exception {
+        for (DomainId g : GUESTS) {
+            startAgent(g.value());
+        }
+        ManagerClient manager = new ManagerClient(kit.spawn(Manager.create(GUESTS,
+                LinkSettings.defaults(settings.withLocalDomain(0))), "manager"), kit.system());
+        for (DomainId g : GUESTS) {
+            int d = g.value();
+            manager.awaitConnected(d, 1);
+            assertEquals(g, manager.ping(d).guest());
+            assertEquals(new RunResult(List.of("hi from " + d), 0), manager.run(d, "echo", "hi from " + d));
+            assertTrue(manager.status(d).uptimeMs() >= 0);
+            assertEquals(ProcessHandle.current().pid(), manager.status(d).pid());
+        }
+        assertEquals(new RunResult(List.of("out", "err"), 3),
+                manager.run(1, "sh", "-c", "echo out; sleep 0.1; echo err >&2; exit 3"));
+        assertTrue(failureOf(() -> manager.run(1, "/no/such/command")).contains("cannot run"));
+        assertTrue(failureOf(() -> manager.ping(7)).contains("no guest dom7"));
+
+        agents.remove(2).stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        manager.awaitGuest(2, "reconnecting", g -> g.state() == LinkState.RECONNECTING);
+        assertTrue(failureOf(() -> manager.ping(2)).contains("dom2 is reconnecting"));
+        manager.ping(1);
+        manager.ping(3);
+
+        startAgent(2);
+        assertEquals(2, manager.awaitConnected(2, 2).connects());
+        assertEquals(DomainId.of(2), manager.ping(2).guest());
+        assertEquals(1, manager.guest(1).connects());
+        assertEquals(1, manager.guest(3).connects());
+    }
+}
