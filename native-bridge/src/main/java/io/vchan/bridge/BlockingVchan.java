@@ -163,10 +163,12 @@ public final class BlockingVchan implements AutoCloseable {
         endpoint.shutdownWrite();
     }
 
+    /** Also wakes calls blocked on another thread: they fail with {@code VchanClosedException}. */
     @Override
     public void close() {
         loop.unregister(endpoint.eventChannels(), endpoint.port());
         endpoint.close();
+        onEvent();
     }
 
 }

@@ -135,7 +135,7 @@ public final class VchanClient {
     }
 
     private static ByteBuffer ringMemory(GrantMapper mapper, DomainId server, ControlPage page, int order,
-            int[] refs, int first, boolean writable, List<AutoCloseable> resources) throws XenException {
+            int[] refs, int first, boolean writable, List<AutoCloseable> resources) throws IOException {
         ByteBuffer whole = page.buffer();
         if (order == 10) {
             return whole.slice(ControlPage.SMALL_RING_OFFSET, 1024);
@@ -145,7 +145,14 @@ public final class VchanClient {
         }
         int count = RingOrders.pages(order);
         int[] mine = java.util.Arrays.copyOfRange(refs, first, first + count);
-        MappedPages pages = mapper.map(server, mine, writable);
+        MappedPages pages;
+        try {
+            pages = mapper.map(server, mine, writable);
+        } catch (XenException e) {
+            // The refs are the server's claim: refs it never granted us are its protocol error.
+            throw new VchanProtocolException("server " + server + " announced ring grant refs "
+                    + java.util.Arrays.toString(mine) + " that cannot be mapped", e);
+        }
         resources.add(pages);
         return pages.memory();
     }

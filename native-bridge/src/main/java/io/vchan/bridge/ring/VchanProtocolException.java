@@ -12,4 +12,8 @@ public class VchanProtocolException extends IOException {
     public VchanProtocolException(String message) {
         super(message);
     }
+
+    public VchanProtocolException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }
