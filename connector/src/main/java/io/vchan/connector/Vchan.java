@@ -5,6 +5,7 @@ import io.vchan.bridge.jna.JnaPlatform;
 import io.vchan.bridge.memory.InMemoryPlatform;
 import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.ring.VchanClient;
+import io.vchan.bridge.ring.VchanPath;
 import io.vchan.bridge.ring.VchanServer;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.XenException;
@@ -138,8 +139,24 @@ public final class Vchan implements Extension {
     /** Connects to the server in {@code server} on {@code port}, waiting up to the connect timeout. */
     public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> client(DomainId server, VchanPort port,
             VchanSettings s) {
+        return client(server, port, port.path(server, localDomain(s)), s);
+    }
+
+    /**
+     * As {@link #client(DomainId, VchanPort, VchanSettings)}, at an explicit
+     * XenStore path instead of the conventional one: what libxenvchan's
+     * {@code client_init} and Xen's {@code vchan-socket-proxy} take. The
+     * connection's {@code port()} is the path's last element.
+     */
+    public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> clientAt(DomainId server,
+            String xenStorePath, VchanSettings s) {
+        String path = VchanPath.validate(xenStorePath);
+        return client(server, portOf(path), path, s);
+    }
+
+    private Flow<ByteString, ByteString, CompletionStage<VchanConnection>> client(DomainId server, VchanPort port,
+            String path, VchanSettings s) {
         DomainId self = localDomain(s);
-        String path = port.path(server, self);
         Callable<RingEndpoint> opener = () -> VchanClient.connect(platform, loop.channels(self), server, path,
                 s.connectTimeout());
         return Flow.fromGraph(new VchanStage(this, s, new VchanStage.Target(false, self, server, port, path), opener));
@@ -164,8 +181,24 @@ public final class Vchan implements Extension {
      */
     public Source<IncomingVchanConnection, CompletionStage<VchanBinding>> bind(DomainId peer, VchanPort port,
             VchanSettings s) {
+        return bind(peer, port, port.path(localDomain(s), peer), s);
+    }
+
+    /**
+     * As {@link #bind(DomainId, VchanPort, VchanSettings)}, at an explicit
+     * XenStore path instead of the conventional one: what libxenvchan's
+     * {@code server_init} and Xen's {@code vchan-socket-proxy} take. The
+     * connections' {@code port()} is the path's last element.
+     */
+    public Source<IncomingVchanConnection, CompletionStage<VchanBinding>> bindAt(DomainId peer, String xenStorePath,
+            VchanSettings s) {
+        String path = VchanPath.validate(xenStorePath);
+        return bind(peer, portOf(path), path, s);
+    }
+
+    private Source<IncomingVchanConnection, CompletionStage<VchanBinding>> bind(DomainId peer, VchanPort port,
+            String path, VchanSettings s) {
         DomainId self = localDomain(s);
-        String path = port.path(self, peer);
         Callable<RingEndpoint> publisher = () -> VchanServer.publish(platform, loop.channels(self), peer, path,
                 s.readRingSize(), s.writeRingSize());
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(s.blockingDispatcher()));
@@ -179,6 +212,11 @@ public final class Vchan implements Extension {
 
     public Source<IncomingVchanConnection, CompletionStage<VchanBinding>> bind(int peer, String port) {
         return bind(DomainId.of(peer), VchanPort.of(port), settings);
+    }
+
+    /** A validated path's elements are valid port names: the last one names the connection. */
+    private static VchanPort portOf(String path) {
+        return VchanPort.of(path.substring(path.lastIndexOf('/') + 1));
     }
 
     /** Spawns the actor that will own an endpoint made by {@code opener}. */

@@ -165,6 +165,38 @@ abstract class VchanBindContract {
     }
 
     @Test
+    void serves_and_connects_at_an_explicit_xenstore_path() throws Exception {
+        // not the conventional data/vchan/<client>/<port> layout: as vchan-socket-proxy users name it
+        String path = "/local/domain/0/data/at-path-" + PORTS.incrementAndGet();
+        Pair<CompletionStage<VchanBinding>, CompletionStage<Done>> running = vchan.bindAt(CLIENT, path, serverSettings)
+                .toMat(Sink.foreach(c -> c.handleWith(upperCase(), mat)), Keep.both())
+                .run(mat);
+        VchanBinding binding = await(running.first());
+        assertEquals(path, binding.xenStorePath());
+        assertEquals(path.substring(path.lastIndexOf('/') + 1), binding.port().name());
+
+        Pair<CompletionStage<VchanConnection>, CompletionStage<ByteString>> client =
+                Source.single(ByteString.fromString("explicit"))
+                        .viaMat(vchan.clientAt(SERVER, path, clientSettings), Keep.right())
+                        .toMat(Sink.fold(ByteString.emptyByteString(), ByteString::concat), Keep.both())
+                        .run(mat);
+        assertEquals("EXPLICIT", await(client.second()).utf8String());
+        assertEquals(path, await(client.first()).xenStorePath());
+        await(binding.unbind());
+        await(running.second());
+    }
+
+    @Test
+    void an_invalid_explicit_path_is_refused_before_anything_runs() {
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                () -> vchan.clientAt(SERVER, "/local/domain/0/data/" + "x".repeat(40), clientSettings));
+        assertTrue(tooLong.getMessage().contains("at most 49"), tooLong.getMessage());
+        IllegalArgumentException badChars = assertThrows(IllegalArgumentException.class,
+                () -> vchan.bindAt(CLIENT, "/local//domain", serverSettings));
+        assertTrue(badChars.getMessage().contains("invalid XenStore path"), badChars.getMessage());
+    }
+
+    @Test
     void the_next_client_is_accepted_only_on_demand_and_waits_its_turn() throws Exception {
         VchanPort port = freshPort();
         Pair<CompletionStage<VchanBinding>, TestSubscriber.Probe<IncomingVchanConnection>> running =

@@ -41,6 +41,9 @@ final class CatCommand implements Callable<Integer> {
             description = "How long a client waits for the server (default ${DEFAULT-VALUE}).")
     double connectTimeoutSeconds;
 
+    @Option(names = "--progress", description = "Show bytes and rates each way on stderr.")
+    boolean progress;
+
     @Parameters(index = "0", paramLabel = "DOMID", description = "The peer domain.")
     int domain;
 
@@ -52,7 +55,7 @@ final class CatCommand implements Callable<Integer> {
         DomainId peer = DomainId.of(domain);
         VchanPort vchanPort = VchanPort.of(port);
         ActorSystem<Void> system = CliSystem.create("vchan-cat");
-        try {
+        try (Progress shown = Progress.start(progress, system)) {
             Vchan vchan = Vchan.get(system);
             VchanSettings settings = vchan.settings().withReadRingSize(readSize).withWriteRingSize(writeSize)
                     .withHalfClose(true)
@@ -61,7 +64,9 @@ final class CatCommand implements Callable<Integer> {
                     ? vchan.server(peer, vchanPort, settings)
                     : vchan.client(peer, vchanPort, settings);
             var done = StreamConverters.fromInputStream(() -> System.in, 65536)
+                    .via(shown.toVchan())
                     .viaMat(flow, Keep.right())
+                    .via(shown.fromVchan())
                     .toMat(StreamConverters.fromOutputStream(() -> System.out, true), Keep.both())
                     .run(system);
             done.second().toCompletableFuture().get();

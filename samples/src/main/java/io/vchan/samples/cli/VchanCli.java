@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vchan", mixinStandardHelpOptions = true, version = "vchan 0.1",
         description = "Streams between Xen domains over vchan.",
-        subcommands = {CatCommand.class, DemoCommand.class, DemoPeerCommand.class, VmManagerCommand.class,
-                GuestAgentCommand.class})
+        subcommands = {CatCommand.class, ProxyCommand.class, DemoCommand.class, DemoPeerCommand.class,
+                VmManagerCommand.class, GuestAgentCommand.class})
 public final class VchanCli {
 
     public static void main(String[] args) {
