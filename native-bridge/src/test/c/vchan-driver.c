@@ -14,6 +14,11 @@
  * --no-verify sends the same buffer over and over and hashes nothing: for
  * throughput figures, where generating and hashing would be what is measured.
  * --progress N prints "progress M" once M >= N bytes have been received.
+ * --warmup N (for vchan bench) also prints "window bytes=B ns=T": the bytes
+ * received after the first N and the time from crossing N to the last byte.
+ * --echo (server) writes back whatever it reads until the peer closes;
+ * --pingpong N --size S (client) then does W (--pingpong-warmup) + N round
+ * trips of S bytes and prints "rtt_ns count=N p50=.. p99=.. p999=.. max=..".
  *
  * One thread, non-blocking libxenvchan calls, libxenvchan_wait when neither
  * direction moved: the way libxenvchan's own tools drive it.
@@ -40,6 +45,9 @@ struct options {
     int no_verify;
     uint64_t progress;
     long timeout_ms;
+    uint64_t warmup;
+    int echo, size;
+    long pingpong, pingpong_warmup;
 };
 
 static void die(const char *what)
@@ -52,7 +60,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: vchan-driver server|client --peer DOMID --path XSPATH [--read-size N]"
             " [--write-size N] [--send N] [--expect N] [--seed S] [--chunk N] [--wait-close]"
-            " [--timeout-ms N]\n");
+            " [--timeout-ms N] [--no-verify] [--progress N] [--warmup N]"
+            " [--echo | --pingpong N --size S [--pingpong-warmup W]]\n");
     exit(64);
 }
 
@@ -96,6 +105,10 @@ static void parse(int argc, char **argv, struct options *o)
             o->no_verify = 1;
             continue;
         }
+        if (!strcmp(a, "--echo")) {
+            o->echo = 1;
+            continue;
+        }
         if (!v)
             usage();
         i++;
@@ -109,9 +122,13 @@ static void parse(int argc, char **argv, struct options *o)
         else if (!strcmp(a, "--chunk")) o->chunk = atoi(v);
         else if (!strcmp(a, "--timeout-ms")) o->timeout_ms = atol(v);
         else if (!strcmp(a, "--progress")) o->progress = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--warmup")) o->warmup = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--size")) o->size = atoi(v);
+        else if (!strcmp(a, "--pingpong")) o->pingpong = atol(v);
+        else if (!strcmp(a, "--pingpong-warmup")) o->pingpong_warmup = atol(v);
         else usage();
     }
-    if (o->peer < 0 || !o->path || o->chunk <= 0)
+    if (o->peer < 0 || !o->path || o->chunk <= 0 || (o->pingpong && o->size <= 0))
         usage();
 }
 
@@ -152,6 +169,82 @@ static void wait_event(struct libxenvchan *v, long deadline)
         die("libxenvchan_wait");
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Writes all n bytes, waiting as needed; 0 once the peer is gone. */
+static int write_all(struct libxenvchan *v, const uint8_t *b, int n, long deadline)
+{
+    for (int off = 0; off < n; ) {
+        int w = libxenvchan_write(v, b + off, n - off);
+        if (w < 0)
+            return 0;
+        off += w;
+        if (w == 0)
+            wait_event(v, deadline);
+    }
+    return 1;
+}
+
+/* --echo: writes back what it reads until the peer closes. */
+static void echo(struct libxenvchan *v, const struct options *o)
+{
+    uint8_t *b = malloc(o->chunk);
+    long deadline = now_ms() + o->timeout_ms;
+    for (;;) {
+        int n = libxenvchan_read(v, b, o->chunk);
+        if (n < 0 || (n == 0 && !libxenvchan_is_open(v) && libxenvchan_data_ready(v) == 0))
+            break;
+        if (n == 0)
+            wait_event(v, deadline);
+        else if (!write_all(v, b, n, deadline))
+            break;
+    }
+    free(b);
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* --pingpong: warm-up plus N timed round trips of --size bytes; nearest-rank percentiles. */
+static int pingpong(struct libxenvchan *v, const struct options *o)
+{
+    uint8_t *b = calloc(1, o->size);
+    uint64_t *rtt = malloc(sizeof(uint64_t) * o->pingpong);
+    long deadline = now_ms() + o->timeout_ms;
+    for (long i = 0; i < o->pingpong_warmup + o->pingpong; i++) {
+        uint64_t t0 = now_ns();
+        if (!write_all(v, b, o->size, deadline))
+            return 1;
+        for (int got = 0; got < o->size; ) {
+            int n = libxenvchan_read(v, b + got, o->size - got);
+            if (n < 0)
+                return 1;
+            got += n;
+            if (n == 0)
+                wait_event(v, deadline);
+        }
+        if (i >= o->pingpong_warmup)
+            rtt[i - o->pingpong_warmup] = now_ns() - t0;
+    }
+    long n = o->pingpong;
+    qsort(rtt, n, sizeof *rtt, compare_u64);
+#define RANK(p) rtt[(long)((p) * n + 0.999999) > 0 ? (long)((p) * n + 0.999999) - 1 : 0]
+    printf("rtt_ns count=%ld p50=%" PRIu64 " p99=%" PRIu64 " p999=%" PRIu64 " max=%" PRIu64 "\n",
+           n, RANK(0.50), RANK(0.99), RANK(0.999), rtt[n - 1]);
+#undef RANK
+    free(rtt);
+    free(b);
+    return 0;
+}
+
 static void print_digest(const char *what, uint64_t n, struct sha256 *sha)
 {
     uint8_t d[32];
@@ -183,6 +276,11 @@ int main(int argc, char **argv)
     struct libxenvchan_ring *right = o.server ? &v->write : &v->read;
     printf("orders left=%d right=%d\n", left->order, right->order);
     printf("ready\n");
+    if (o.echo || o.pingpong) {
+        int failed = o.echo ? (echo(v, &o), 0) : pingpong(v, &o);
+        libxenvchan_close(v);
+        return failed;
+    }
 
     uint8_t *out = malloc(o.chunk), *in = malloc(o.chunk);
     if (!out || !in)
@@ -193,6 +291,8 @@ int main(int argc, char **argv)
     uint64_t random_state = o.seed, sent = 0, got = 0;
     int out_len = 0, out_off = 0;
     long start = now_ms();
+    uint64_t window_start = 0, window_last = 0, window_base = 0;
+    int window_open = 0;
 
     while (sent < o.send || got < o.expect) {
         int moved = 0;
@@ -229,6 +329,14 @@ int main(int argc, char **argv)
                 printf("progress %" PRIu64 "\n", got + n);
             got += n;
             moved |= n > 0;
+            if (n > 0) {
+                window_last = now_ns();
+                if (!window_open && got >= o.warmup) {
+                    window_open = 1;
+                    window_start = window_last;
+                    window_base = got;
+                }
+            }
         }
         if (!moved) {
             if (!libxenvchan_is_open(v) && libxenvchan_data_ready(v) == 0)
@@ -240,6 +348,8 @@ int main(int argc, char **argv)
         print_digest("sent", sent, &sent_sha);
     print_digest("received", got, &got_sha);
     printf("elapsed_ms=%ld\n", now_ms() - start);
+    if (o.warmup && o.expect)
+        printf("window bytes=%" PRIu64 " ns=%" PRIu64 "\n", got - window_base, window_last - window_start);
 
     if (o.wait_close) {
         while (libxenvchan_is_open(v))

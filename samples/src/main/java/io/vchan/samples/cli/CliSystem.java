@@ -9,7 +9,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * The actor system of one command. Pekko's logging is off: stdout carries the
  * stream, and the command reports failures itself, one line on stderr.
  */
-final class CliSystem {
+public final class CliSystem {
 
     private static final Config QUIET = ConfigFactory.parseString("""
             pekko.loglevel = OFF
@@ -23,12 +23,12 @@ final class CliSystem {
     private CliSystem() {
     }
 
-    static ActorSystem<Void> create(String name) {
+    public static ActorSystem<Void> create(String name) {
         return create(name, ConfigFactory.empty());
     }
 
     /** With {@code overrides} on top, e.g. a platform the command must use. */
-    static ActorSystem<Void> create(String name, Config overrides) {
+    public static ActorSystem<Void> create(String name, Config overrides) {
         return ActorSystem.create(Behaviors.empty(), name,
                 overrides.withFallback(QUIET).withFallback(ConfigFactory.load()));
     }

@@ -1,5 +1,7 @@
 package io.vchan.samples.cli;
 
+import io.vchan.samples.cli.bench.BenchCommand;
+import io.vchan.samples.cli.bench.BenchPeerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vchan", mixinStandardHelpOptions = true, version = "vchan 0.1",
         description = "Streams between Xen domains over vchan.",
         subcommands = {CatCommand.class, ProxyCommand.class, DemoCommand.class, DemoPeerCommand.class,
-                VmManagerCommand.class, GuestAgentCommand.class})
+                VmManagerCommand.class, GuestAgentCommand.class, BenchCommand.class, BenchPeerCommand.class})
 public final class VchanCli {
 
     public static void main(String[] args) {
