@@ -11,6 +11,10 @@ public class VchanPeerClosedException extends VchanClosedException {
 
     private static final long serialVersionUID = 1L;
 
+    public VchanPeerClosedException(String message) {
+        super(message);
+    }
+
     public VchanPeerClosedException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -212,12 +212,12 @@ abstract class VchanFlowContract extends VchanTestSupport {
         await(client.conn().whenClosed());
         assertEquals("bye", readBytes(server.down(), 3).utf8String());
         server.down().request(1).expectComplete();
-        // writing to a peer that closed ends our side with a specific exception
-        server.up().sendNext(ByteString.fromString("anyone?"));
+        // the peer is gone, not merely shut down for writing: nothing we write could arrive,
+        // so our side stops taking input and ends cleanly, as nothing of ours was lost
         server.up().expectCancellation();
-        Throwable e = failureOf(server.conn().whenClosed());
-        assertInstanceOf(VchanPeerClosedException.class, e);
-        assertTrue(e.getMessage().contains(port.path(SERVER, CLIENT)), e.getMessage());
+        await(server.conn().whenClosed());
+        // (a write still pending when the peer goes fails with VchanPeerClosedException:
+        // FlowPeerKilledInEachStateTest, "writing-full-ring")
     }
 
     @Test

@@ -294,7 +294,8 @@ public final class EndpointActor extends AbstractBehavior<Command> {
                 return;
             }
             if (endpoint.isEndOfStream()) {
-                replyRead(EndOfStream.INSTANCE);
+                replyRead(endpoint.peerState() == RingEndpoint.PeerState.CLOSED
+                        ? EndpointProtocol.PeerGone.INSTANCE : EndOfStream.INSTANCE);
                 return;
             }
             if (spin >= spinBeforeSleep && endpoint.armReadWakeup() == 0) {

@@ -57,13 +57,16 @@ public final class EndpointProtocol {
     }
 
     /** What a {@link Read} gets. */
-    public sealed interface ReadResult permits Data, EndOfStream, Failed {
+    public sealed interface ReadResult permits Data, EndOfStream, PeerGone, Failed {
     }
 
     public record Data(ByteString bytes) implements ReadResult {
     }
 
     public enum EndOfStream implements ReadResult { INSTANCE }
+
+    /** End of stream because the peer closed (or died), not a write shutdown: nothing more can be written. */
+    public enum PeerGone implements ReadResult { INSTANCE }
 
     public record Failed(Throwable cause) implements ReadResult {
     }

@@ -5,6 +5,7 @@ import io.vchan.bridge.ring.VchanClosedException;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanConnection;
+import io.vchan.connector.VchanPeerClosedException;
 import io.vchan.connector.VchanIdleTimeoutException;
 import io.vchan.connector.VchanPort;
 import io.vchan.connector.VchanSettings;
@@ -207,6 +208,16 @@ public final class VchanStage
                 complete(out);
                 if (settings.halfClose()) {
                     maybeComplete();
+                } else {
+                    closeChannel();
+                }
+            } else if (result == EndpointProtocol.PeerGone.INSTANCE) {
+                // Everything the peer wrote has been read, and it is gone: nothing we could still
+                // write would arrive. Complete if nothing of ours is pending, else say what was lost.
+                complete(out);
+                if (writeInFlight || !batch.isEmpty()) {
+                    fail(new VchanPeerClosedException("the peer closed " + target.path()
+                            + " before all we wrote was in the ring"));
                 } else {
                     closeChannel();
                 }
