@@ -5,6 +5,7 @@ import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.ring.VchanClosedException;
 import io.vchan.connector.VchanPeerClosedException;
 import io.vchan.connector.impl.EndpointProtocol.AwaitPeer;
+import io.vchan.connector.impl.EndpointProtocol.Chunks;
 import io.vchan.connector.impl.EndpointProtocol.Close;
 import io.vchan.connector.impl.EndpointProtocol.Command;
 import io.vchan.connector.impl.EndpointProtocol.Data;
@@ -287,10 +288,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         for (int spin = 0; ; spin++) {
             int ready = endpoint.dataReady();
             if (ready > 0) {
-                byte[] chunk = new byte[Math.min(ready, readChunkSize)];
-                int n = endpoint.read(ByteBuffer.wrap(chunk));
-                ConnectionCounters.add(counters.bytesIn, n);
-                replyRead(new Data(ByteString.fromArrayUnsafe(chunk, 0, n)));
+                replyRead(readChunks(ready, pendingRead.readAhead()));
                 return;
             }
             if (endpoint.isEndOfStream()) {
@@ -302,6 +300,42 @@ public final class EndpointActor extends AbstractBehavior<Command> {
                 return; // the peer will signal when it writes
             }
         }
+    }
+
+    /**
+     * Copies out what is ready, {@code ready} bytes at least: one chunk, or, when
+     * the reader allows read-ahead, as many chunks as are in the ring up to
+     * {@code readAhead} bytes (looking again, as the peer may have written meanwhile).
+     */
+    private ReadResult readChunks(int ready, int readAhead) throws IOException {
+        ByteString first = readChunk(ready);
+        int budget = readAhead - first.size();
+        if (budget <= 0 || first.size() < readChunkSize) {
+            return new Data(first);
+        }
+        List<ByteString> chunks = null;
+        while (budget > 0) {
+            int more = Math.min(endpoint.dataReady(), budget);
+            if (more <= 0) {
+                break;
+            }
+            ByteString next = readChunk(more);
+            if (chunks == null) {
+                chunks = new ArrayList<>(Math.min(readAhead / readChunkSize + 1, 64));
+                chunks.add(first);
+            }
+            chunks.add(next);
+            budget -= next.size();
+        }
+        return chunks == null ? new Data(first) : new Chunks(chunks);
+    }
+
+    /** One fresh chunk of at most the chunk size; {@code ready} bytes are in the ring. */
+    private ByteString readChunk(int ready) throws IOException {
+        byte[] chunk = new byte[Math.min(ready, readChunkSize)];
+        int n = endpoint.read(ByteBuffer.wrap(chunk));
+        ConnectionCounters.add(counters.bytesIn, n);
+        return ByteString.fromArrayUnsafe(chunk, 0, n);
     }
 
     private void replyRead(ReadResult result) {

@@ -9,11 +9,13 @@ import io.vchan.connector.VchanPeerClosedException;
 import io.vchan.connector.VchanIdleTimeoutException;
 import io.vchan.connector.VchanPort;
 import io.vchan.connector.VchanSettings;
+import io.vchan.connector.impl.EndpointProtocol.Chunks;
 import io.vchan.connector.impl.EndpointProtocol.Data;
 import io.vchan.connector.impl.EndpointProtocol.EndOfStream;
 import io.vchan.connector.impl.EndpointProtocol.Failed;
 import io.vchan.connector.impl.EndpointProtocol.ReadResult;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -40,7 +42,9 @@ import org.apache.pekko.util.ByteString;
  *
  * <ul>
  *   <li>Reading: one {@code Read} is outstanding only while downstream has
- *       pulled, so without demand nothing leaves the ring.</li>
+ *       pulled and nothing read is left over, so without demand nothing leaves
+ *       the ring. A read may take up to read-ahead bytes of what the peer has
+ *       already written, as several chunks, handed downstream as it pulls.</li>
  *   <li>Writing (writev batching): pushed elements are concatenated (no copy)
  *       into a batch; while a write is in flight the next batch grows, and
  *       upstream is pulled only while the batch is below the write-buffer size.</li>
@@ -103,7 +107,11 @@ public final class VchanStage
 
         private boolean connected;
         private boolean readInFlight;
-        private boolean writeInFlight;
+        /** Chunks of the last read not yet pushed (read-ahead). */
+        private final ArrayDeque<ByteString> readAhead = new ArrayDeque<>();
+        private int writesInFlight;
+        /** Full batches that may be in flight at once: enough to refill the whole write ring. */
+        private int maxWritesInFlight = 1;
         private ByteString batch = ByteString.emptyByteString();
         private boolean upstreamDone;
         private boolean shutdownSent;
@@ -139,7 +147,12 @@ public final class VchanStage
             setHandler(out, new AbstractOutHandler() {
                 @Override
                 public void onPull() {
-                    requestRead();
+                    ByteString next = readAhead.poll();
+                    if (next != null) {
+                        push(out, next);
+                    } else {
+                        requestRead();
+                    }
                 }
 
                 @Override
@@ -173,6 +186,8 @@ public final class VchanStage
             }
             RingEndpoint ep = handle.opened().join(); // completed before the actor answers AwaitPeer
             connected = true;
+            int batchSize = settings.writeBufferSize();
+            maxWritesInFlight = 1 + (int) Math.min(64, (ep.writeCapacity() + (long) batchSize - 1) / batchSize);
             connection.complete(new VchanConnection(target.self(), target.peer(), target.port(), target.path(),
                     target.server(), ep.orders(), handle.actor(),
                     handle.closed().thenApply(v -> Done.getInstance()), handle.counters()));
@@ -188,11 +203,14 @@ public final class VchanStage
             maybeFinishWriting();
         }
 
-        /** One read outstanding, and only while downstream wants an element: the ring is the buffer. */
+        /**
+         * One read outstanding, and only while downstream wants an element and the
+         * previous read is all pushed: the ring is the buffer.
+         */
         private void requestRead() {
-            if (connected && !readInFlight && !closing && isAvailable(out)) {
+            if (connected && !readInFlight && !closing && isAvailable(out) && readAhead.isEmpty()) {
                 readInFlight = true;
-                handle.actor().tell(new EndpointProtocol.Read(onRead::invoke));
+                handle.actor().tell(new EndpointProtocol.Read(settings.readAhead(), onRead::invoke));
             }
         }
 
@@ -204,6 +222,10 @@ public final class VchanStage
             if (result instanceof Data d) {
                 touch();
                 push(out, d.bytes());
+            } else if (result instanceof Chunks c) {
+                touch();
+                push(out, c.chunks().get(0));
+                readAhead.addAll(c.chunks().subList(1, c.chunks().size()));
             } else if (result == EndOfStream.INSTANCE) {
                 complete(out);
                 if (settings.halfClose()) {
@@ -215,7 +237,7 @@ public final class VchanStage
                 // Everything the peer wrote has been read, and it is gone: nothing we could still
                 // write would arrive. Complete if nothing of ours is pending, else say what was lost.
                 complete(out);
-                if (writeInFlight || !batch.isEmpty()) {
+                if (writesInFlight > 0 || !batch.isEmpty()) {
                     fail(new VchanPeerClosedException("the peer closed " + target.path()
                             + " before all we wrote was in the ring"));
                 } else {
@@ -226,10 +248,17 @@ public final class VchanStage
             }
         }
 
-        /** Sends the batch if no write is in flight: what arrives meanwhile forms the next batch. */
+        /**
+         * Sends the batch if no write is in flight: what arrives meanwhile forms the
+         * next batch. A full batch goes out at once while fewer than
+         * {@link #maxWritesInFlight} writes are in flight (a ring's worth and one more
+         * batch), so the actor has the next one queued when the ring frees up, without
+         * waiting for our round trip. The batches only reference upstream's bytes.
+         */
         private void flush() {
-            if (connected && !writeInFlight && !batch.isEmpty() && !closing) {
-                writeInFlight = true;
+            if (connected && !batch.isEmpty() && !closing && (writesInFlight == 0
+                    || (writesInFlight < maxWritesInFlight && batch.size() >= settings.writeBufferSize()))) {
+                writesInFlight++;
                 ByteString data = batch;
                 batch = ByteString.emptyByteString();
                 handle.actor().tell(new EndpointProtocol.Write(data, onWritten::invoke));
@@ -237,7 +266,7 @@ public final class VchanStage
         }
 
         private void writeDone(Throwable err) {
-            writeInFlight = false;
+            writesInFlight--;
             if (closing) {
                 return;
             }
@@ -255,7 +284,7 @@ public final class VchanStage
 
         /** Upstream done and everything written: half-close (E1) or close. */
         private void maybeFinishWriting() {
-            if (!connected || !upstreamDone || writeInFlight || !batch.isEmpty() || shutdownSent || closing) {
+            if (!connected || !upstreamDone || writesInFlight > 0 || !batch.isEmpty() || shutdownSent || closing) {
                 return;
             }
             if (settings.halfClose()) {
