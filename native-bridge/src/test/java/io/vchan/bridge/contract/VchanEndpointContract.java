@@ -389,6 +389,23 @@ abstract class VchanEndpointContract {
         }
     }
 
+    /** A server published for dom1 refuses a client in dom2, with a reason, not a silent wait. */
+    @Test
+    void aClientFromAnotherDomainIsRefusedWithPermissionDenied() throws Exception {
+        String path = freshPath();
+        try (BlockingVchan server = BlockingVchan.serve(loop, SERVER, CLIENT, path, 4096, 4096)) {
+            loop.channels(DomainId.of(2)); // the loop's handle for dom2 stays open by design
+            Object before = resources();
+            io.vchan.bridge.xen.XenException e = assertThrows(io.vchan.bridge.xen.XenException.class,
+                    () -> BlockingVchan.connect(loop, DomainId.of(2), SERVER, path, Duration.ofSeconds(5)));
+            assertEquals(io.vchan.bridge.xen.Errno.EACCES, e.errno(), e.getMessage());
+            eventually("the refused client left nothing behind", () -> before.equals(resourcesUnchecked()));
+            try (BlockingVchan client = BlockingVchan.connect(loop, CLIENT, SERVER, path, TIMEOUT)) {
+                assertTrue(server.awaitPeer(TIMEOUT), "the intended client still connects");
+            }
+        }
+    }
+
     /** XenStore permissions and grant rules keep a third domain out of a channel. */
     @Test
     void aThirdDomainCanNeitherReadTheKeysNorMapTheGrants() throws Exception {
