@@ -217,11 +217,7 @@ public final class BindStage
             currentWithdrawn.thenCombine(handover.released(), (a, b) -> handover)
                     .whenComplete((h, err) -> onReleased.invoke(handover));
             Flow<ByteString, ByteString, CompletionStage<VchanConnection>> flow =
-                    Flow.fromGraph(new VchanStage(vchan, settings, target, handover::take))
-                            .mapMaterializedValue(c -> {
-                                handover.watch(c);
-                                return c;
-                            });
+                    Flow.fromGraph(new VchanStage(vchan, settings, target, handover::take));
             push(out, new IncomingVchanConnection(target.self(), target.peer(), target.port(), target.path(),
                     flow));
         }

@@ -6,6 +6,8 @@ import io.vchan.bridge.xen.XenException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -36,6 +38,7 @@ public final class RingEndpoint implements AutoCloseable {
     private final int port;
     private final List<AutoCloseable> resources;
     private final Runnable onClose;
+    private final CompletableFuture<Void> whenClosed = new CompletableFuture<>();
     private final int controlRef;
     private final int ownLive;
     private final int peerLive;
@@ -401,6 +404,12 @@ public final class RingEndpoint implements AutoCloseable {
         } finally {
             lifecycle.writeLock().unlock();
         }
+        whenClosed.complete(null);
+    }
+
+    /** Completes once {@link #close()} has released everything, whoever called it. */
+    public CompletionStage<Void> whenClosed() {
+        return whenClosed;
     }
 
     private static void closeQuietly(AutoCloseable c) {
