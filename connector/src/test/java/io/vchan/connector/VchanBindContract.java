@@ -1,5 +1,8 @@
 package io.vchan.connector;
 
+import static io.vchan.connector.VchanTestSupport.await;
+import static io.vchan.connector.VchanTestSupport.eventually;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -80,7 +83,7 @@ abstract class VchanBindContract {
     void everythingStoppedAndReleased() throws Exception {
         StreamTestKit.assertAllStagesStopped(mat, TIMEOUT);
         mat.shutdown();
-        awaitCondition("resources back to " + baseline, () -> Objects.equals(baseline, resourcesUnchecked()));
+        eventually("resources back to " + baseline, () -> Objects.equals(baseline, resourcesUnchecked()));
     }
 
     @AfterAll
@@ -111,20 +114,6 @@ abstract class VchanBindContract {
                 .via(vchan.client(SERVER, port, clientSettings))
                 .runFold(ByteString.emptyByteString(), ByteString::concat, mat)
                 .thenApply(ByteString::utf8String);
-    }
-
-    static <T> T await(CompletionStage<T> stage) throws Exception {
-        return stage.toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    static void awaitCondition(String what, Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + TIMEOUT + ": " + what);
-            }
-            Thread.sleep(5); // polling a condition with a deadline
-        }
     }
 
     boolean published(VchanPort port) {
@@ -207,7 +196,7 @@ abstract class VchanBindContract {
         probe.ensureSubscription();
 
         CompletionStage<String> first = request(port, "first");
-        awaitCondition("the first client took the channel", () -> !published(port) || first.toCompletableFuture().isDone());
+        eventually("the first client took the channel", () -> !published(port) || first.toCompletableFuture().isDone());
         probe.expectNoMessage(Duration.ofMillis(200));
         // A second client waits while the first is connected: nothing is published for it yet.
         CompletionStage<String> second = request(port, "second");

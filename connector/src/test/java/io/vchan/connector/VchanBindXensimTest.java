@@ -1,5 +1,6 @@
 package io.vchan.connector;
 
+import static io.vchan.connector.VchanTestSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
