@@ -2,7 +2,7 @@ package io.vchan.connector.impl;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Live counters of one connection: written by its actor only, read by anyone. */
+/** Live counters of one connection: written by one thread at a time (the actor or the stage, in turns), read by anyone. */
 public final class ConnectionCounters {
 
     final AtomicLong bytesIn = new AtomicLong();
@@ -35,7 +35,7 @@ public final class ConnectionCounters {
         return ringFullWaits.get();
     }
 
-    /** Write requests completed: with writev batching, one per batch, not one per stream element. */
+    /** Writes into the ring completed: with writev batching, one per batch, not one per stream element. */
     public long ringWrites() {
         return ringWrites.get();
     }

@@ -96,6 +96,12 @@ public final class VchanStage
 
     private final class Logic extends TimerGraphStageLogic {
         private static final String IDLE = "idle";
+        /**
+         * A batch smaller than this waits for the rest of the interpreter's round, so
+         * small elements share a ring write; a larger one goes at once, as waiting
+         * would cost a message and save nothing.
+         */
+        private static final int COALESCE_BELOW = 16 * 1024;
 
         private final CompletableFuture<VchanConnection> connection;
         private Vchan.EndpointHandle handle;
@@ -104,6 +110,10 @@ public final class VchanStage
         private AsyncCallback<Throwable> onWritten;
         private AsyncCallback<Throwable> onShutdown;
         private AsyncCallback<Optional<Throwable>> onReleased;
+        private AsyncCallback<Done> onFlushSoon;
+        /** Set once connected: the stage's own ring copies. */
+        private DirectRing direct;
+        private boolean flushScheduled;
 
         private boolean connected;
         private boolean readInFlight;
@@ -127,15 +137,20 @@ public final class VchanStage
                 @Override
                 public void onPush() {
                     batch = batch.concat(grab(in));
-                    flush();
                     if (batch.size() < settings.writeBufferSize()) {
                         pull(in);
+                    }
+                    if (batch.size() < COALESCE_BELOW) {
+                        flushSoon();
+                    } else {
+                        flush();
                     }
                 }
 
                 @Override
                 public void onUpstreamFinish() {
                     upstreamDone = true;
+                    flush();
                     maybeFinishWriting();
                 }
 
@@ -171,6 +186,10 @@ public final class VchanStage
             onWritten = createAsyncCallback(this::writeDone);
             onShutdown = createAsyncCallback(this::shutdownDone);
             onReleased = createAsyncCallback(this::released);
+            onFlushSoon = createAsyncCallback(d -> {
+                flushScheduled = false;
+                flush();
+            });
             handle = vchan.spawnEndpoint(opener, settings);
             handle.actor().tell(new EndpointProtocol.AwaitPeer(onPeer::invoke));
             handle.closed().whenComplete((ok, err) -> onReleased.invoke(Optional.ofNullable(unwrap(err))));
@@ -186,6 +205,7 @@ public final class VchanStage
             }
             RingEndpoint ep = handle.opened().join(); // completed before the actor answers AwaitPeer
             connected = true;
+            direct = new DirectRing(ep, handle.counters(), settings.readChunkSize());
             int batchSize = settings.writeBufferSize();
             maxWritesInFlight = 1 + (int) Math.min(64, (ep.writeCapacity() + (long) batchSize - 1) / batchSize);
             connection.complete(new VchanConnection(target.self(), target.peer(), target.port(), target.path(),
@@ -209,6 +229,18 @@ public final class VchanStage
          */
         private void requestRead() {
             if (connected && !readInFlight && !closing && isAvailable(out) && readAhead.isEmpty()) {
+                ByteString ready;
+                try {
+                    ready = direct.read();
+                } catch (java.io.IOException e) {
+                    fail(e);
+                    return;
+                }
+                if (ready != null) {
+                    touch();
+                    push(out, ready);
+                    return;
+                }
                 readInFlight = true;
                 handle.actor().tell(new EndpointProtocol.Read(settings.readAhead(), onRead::invoke));
             }
@@ -249,13 +281,43 @@ public final class VchanStage
         }
 
         /**
-         * Sends the batch if no write is in flight: what arrives meanwhile forms the
-         * next batch. A full batch goes out at once while fewer than
+         * Flushes once the interpreter has handled what is queued now: elements that
+         * upstream hands over in one go become one ring write (writev batching),
+         * while a lone element waits no longer than that.
+         */
+        private void flushSoon() {
+            if (!flushScheduled) {
+                flushScheduled = true;
+                onFlushSoon.invoke(Done.getInstance());
+            }
+        }
+
+        /**
+         * Writes the batch. With no write in flight, the stage copies what fits into
+         * the ring itself; the rest goes to the actor, and what arrives meanwhile
+         * forms the next batch. A full batch goes out at once while fewer than
          * {@link #maxWritesInFlight} writes are in flight (a ring's worth and one more
          * batch), so the actor has the next one queued when the ring frees up, without
          * waiting for our round trip. The batches only reference upstream's bytes.
          */
         private void flush() {
+            if (connected && !batch.isEmpty() && !closing && writesInFlight == 0) {
+                try {
+                    int n = direct.write(batch);
+                    if (n > 0) {
+                        touch();
+                        batch = batch.drop(n);
+                        direct.publishNotifications();
+                    }
+                } catch (java.io.IOException e) {
+                    fail(e);
+                    return;
+                }
+                if (batch.isEmpty()) {
+                    written();
+                    return;
+                }
+            }
             if (connected && !batch.isEmpty() && !closing && (writesInFlight == 0
                     || (writesInFlight < maxWritesInFlight && batch.size() >= settings.writeBufferSize()))) {
                 writesInFlight++;
@@ -276,6 +338,11 @@ public final class VchanStage
             }
             touch();
             flush();
+            written();
+        }
+
+        /** A write finished: room for more from upstream, or time to finish writing. */
+        private void written() {
             if (!isClosed(in) && !hasBeenPulled(in) && batch.size() < settings.writeBufferSize()) {
                 pull(in);
             }
