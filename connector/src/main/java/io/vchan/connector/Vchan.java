@@ -14,6 +14,7 @@ import io.vchan.connector.impl.BindStage;
 import io.vchan.connector.impl.ConnectionCounters;
 import io.vchan.connector.impl.EndpointActor;
 import io.vchan.connector.impl.EndpointProtocol;
+import io.vchan.connector.impl.EventRoute;
 import io.vchan.connector.impl.VchanStage;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
@@ -222,19 +223,20 @@ public final class Vchan implements Extension {
     /** Spawns the actor that will own an endpoint made by {@code opener}. */
     public EndpointHandle spawnEndpoint(Callable<RingEndpoint> opener, VchanSettings s) {
         ConnectionCounters counters = new ConnectionCounters();
+        EventRoute route = new EventRoute();
         CompletableFuture<RingEndpoint> opened = new CompletableFuture<>();
         CompletableFuture<Void> closed = new CompletableFuture<>();
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(s.blockingDispatcher()));
         ActorRef<EndpointProtocol.Command> ref = system.systemActorOf(
                 EndpointActor.create(loop, opener, blocking, s.readChunkSize(), s.spinBeforeSleep(), counters,
-                        opened, closed),
+                        route, opened, closed),
                 "vchan-endpoint-" + names.incrementAndGet(), Props.empty());
-        return new EndpointHandle(ref, opened, closed, counters);
+        return new EndpointHandle(ref, opened, closed, counters, route);
     }
 
-    /** An endpoint actor and what it reports. */
+    /** An endpoint actor and what it reports; a Flow stage takes its events over with {@code route}. */
     public record EndpointHandle(ActorRef<EndpointProtocol.Command> actor, CompletableFuture<RingEndpoint> opened,
-            CompletableFuture<Void> closed, ConnectionCounters counters) {
+            CompletableFuture<Void> closed, ConnectionCounters counters, EventRoute route) {
     }
 
     ActorSystem<?> system() {

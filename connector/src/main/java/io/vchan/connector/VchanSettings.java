@@ -22,7 +22,6 @@ public final class VchanSettings {
     private final int writeRingSize;
     private final int writeBufferSize;
     private final int readChunkSize;
-    private final int readAhead;
     private final boolean halfClose;
     private final Duration connectTimeout;
     private final Duration idleTimeout;
@@ -31,7 +30,7 @@ public final class VchanSettings {
     private final String blockingDispatcher;
 
     private VchanSettings(Platform platform, OptionalInt localDomain, int readRingSize, int writeRingSize,
-            int writeBufferSize, int readChunkSize, int readAhead, boolean halfClose, Duration connectTimeout,
+            int writeBufferSize, int readChunkSize, boolean halfClose, Duration connectTimeout,
             Duration idleTimeout, int eventLoopThreads, int spinBeforeSleep, String blockingDispatcher) {
         this.platform = Objects.requireNonNull(platform, "platform");
         this.localDomain = localDomain;
@@ -40,7 +39,6 @@ public final class VchanSettings {
         this.writeRingSize = ringSize("write-ring-size", writeRingSize);
         this.writeBufferSize = positive("write-buffer-size", writeBufferSize);
         this.readChunkSize = positive("read-chunk-size", readChunkSize);
-        this.readAhead = positive("read-ahead", readAhead);
         this.halfClose = halfClose;
         this.connectTimeout = nonNegative("connect-timeout", connectTimeout);
         this.idleTimeout = nonNegative("idle-timeout", idleTimeout);
@@ -63,7 +61,6 @@ public final class VchanSettings {
                 bytes(c, "write-ring-size"),
                 bytes(c, "write-buffer-size"),
                 bytes(c, "read-chunk-size"),
-                bytes(c, "read-ahead"),
                 c.getBoolean("half-close"),
                 c.getDuration("connect-timeout"),
                 optionalDuration(c, "idle-timeout"),
@@ -121,10 +118,10 @@ public final class VchanSettings {
     }
 
     private VchanSettings copy(Platform platform, OptionalInt localDomain, int readRingSize, int writeRingSize,
-            int writeBufferSize, int readChunkSize, int readAhead, boolean halfClose, Duration connectTimeout,
+            int writeBufferSize, int readChunkSize, boolean halfClose, Duration connectTimeout,
             Duration idleTimeout, int eventLoopThreads, int spinBeforeSleep, String blockingDispatcher) {
         return new VchanSettings(platform, localDomain, readRingSize, writeRingSize, writeBufferSize,
-                readChunkSize, readAhead, halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep,
+                readChunkSize, halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep,
                 blockingDispatcher);
     }
 
@@ -153,10 +150,6 @@ public final class VchanSettings {
         return readChunkSize;
     }
 
-    /** Most bytes one read takes from the ring, as chunks, once downstream asked (at least one chunk). */
-    public int readAhead() {
-        return readAhead;
-    }
 
     public boolean halfClose() {
         return halfClose;
@@ -184,68 +177,64 @@ public final class VchanSettings {
     }
 
     public VchanSettings withPlatform(Platform v) {
-        return copy(v, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize, readAhead,
+        return copy(v, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
                 halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
     }
 
     public VchanSettings withLocalDomain(int domain) {
         return copy(platform, OptionalInt.of(domain), readRingSize, writeRingSize, writeBufferSize, readChunkSize,
-                readAhead, halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep,
+                halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep,
                 blockingDispatcher);
     }
 
     public VchanSettings withReadRingSize(int v) {
-        return copy(platform, localDomain, v, writeRingSize, writeBufferSize, readChunkSize, readAhead,
+        return copy(platform, localDomain, v, writeRingSize, writeBufferSize, readChunkSize,
                 halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
     }
 
     public VchanSettings withWriteRingSize(int v) {
-        return copy(platform, localDomain, readRingSize, v, writeBufferSize, readChunkSize, readAhead,
+        return copy(platform, localDomain, readRingSize, v, writeBufferSize, readChunkSize,
                 halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
     }
 
     public VchanSettings withWriteBufferSize(int v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, v, readChunkSize, readAhead,
+        return copy(platform, localDomain, readRingSize, writeRingSize, v, readChunkSize,
                 halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
     }
 
     public VchanSettings withReadChunkSize(int v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, v, readAhead, halfClose,
+        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, v, halfClose,
                 connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
     }
 
-    public VchanSettings withReadAhead(int v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize, v,
-                halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
-    }
 
     public VchanSettings withHalfClose(boolean v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize, readAhead,
+        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
                 v, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
     }
 
     public VchanSettings withConnectTimeout(Duration v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize, readAhead,
+        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
                 halfClose, v, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
     }
 
     public VchanSettings withIdleTimeout(Duration v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize, readAhead,
+        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
                 halfClose, connectTimeout, v, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
     }
 
     public VchanSettings withEventLoopThreads(int v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize, readAhead,
+        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
                 halfClose, connectTimeout, idleTimeout, v, spinBeforeSleep, blockingDispatcher);
     }
 
     public VchanSettings withSpinBeforeSleep(int v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize, readAhead,
+        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
                 halfClose, connectTimeout, idleTimeout, eventLoopThreads, v, blockingDispatcher);
     }
 
     public VchanSettings withBlockingDispatcher(String v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize, readAhead,
+        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
                 halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, v);
     }
 
@@ -253,7 +242,7 @@ public final class VchanSettings {
     public String toString() {
         return "VchanSettings(platform=" + platform + ", localDomain=" + localDomain + ", readRingSize="
                 + readRingSize + ", writeRingSize=" + writeRingSize + ", writeBufferSize=" + writeBufferSize
-                + ", readChunkSize=" + readChunkSize + ", readAhead=" + readAhead + ", halfClose=" + halfClose
+                + ", readChunkSize=" + readChunkSize + ", halfClose=" + halfClose
                 + ", connectTimeout=" + connectTimeout + ", idleTimeout=" + idleTimeout + ", eventLoopThreads="
                 + eventLoopThreads
                 + ", spinBeforeSleep=" + spinBeforeSleep + ")";

@@ -5,7 +5,6 @@ import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.ring.VchanClosedException;
 import io.vchan.connector.VchanPeerClosedException;
 import io.vchan.connector.impl.EndpointProtocol.AwaitPeer;
-import io.vchan.connector.impl.EndpointProtocol.Chunks;
 import io.vchan.connector.impl.EndpointProtocol.Close;
 import io.vchan.connector.impl.EndpointProtocol.Command;
 import io.vchan.connector.impl.EndpointProtocol.Data;
@@ -21,10 +20,8 @@ import io.vchan.connector.impl.EndpointProtocol.ShutdownWrite;
 import io.vchan.connector.impl.EndpointProtocol.Write;
 import io.vchan.connector.impl.EndpointProtocol.Abort;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +56,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     private final int readChunkSize;
     private final int spinBeforeSleep;
     private final ConnectionCounters counters;
+    private final EventRoute route;
     private final CompletableFuture<RingEndpoint> opened;
     private final CompletableFuture<Void> closed;
     private final Executor blocking;
@@ -69,6 +67,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     private boolean released;
 
     private RingEndpoint endpoint;
+    private ChunkedRing ring;
     private Read pendingRead;
     private boolean readShutdown;
     private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
@@ -80,22 +79,24 @@ public final class EndpointActor extends AbstractBehavior<Command> {
      * @param opener   makes the endpoint (publishes or connects); runs on {@code blocking}
      * @param opened   completed with the endpoint once it exists (or the set-up failure)
      * @param closed   completed when the endpoint is closed and released (exceptionally on failure)
+     * @param route    where the port's events go: here, unless a stage takes them
      */
     public static Behavior<Command> create(EventLoop loop, Callable<RingEndpoint> opener, Executor blocking,
-            int readChunkSize, int spinBeforeSleep, ConnectionCounters counters,
+            int readChunkSize, int spinBeforeSleep, ConnectionCounters counters, EventRoute route,
             CompletableFuture<RingEndpoint> opened, CompletableFuture<Void> closed) {
         return Behaviors.setup(ctx -> new EndpointActor(ctx, loop, opener, blocking, readChunkSize,
-                spinBeforeSleep, counters, opened, closed));
+                spinBeforeSleep, counters, route, opened, closed));
     }
 
     private EndpointActor(ActorContext<Command> ctx, EventLoop loop, Callable<RingEndpoint> opener,
             Executor blocking, int readChunkSize, int spinBeforeSleep, ConnectionCounters counters,
-            CompletableFuture<RingEndpoint> opened, CompletableFuture<Void> closed) {
+            EventRoute route, CompletableFuture<RingEndpoint> opened, CompletableFuture<Void> closed) {
         super(ctx);
         this.loop = loop;
         this.readChunkSize = readChunkSize;
         this.spinBeforeSleep = spinBeforeSleep;
         this.counters = counters;
+        this.route = route;
         this.opened = opened;
         this.closed = closed;
         this.blocking = blocking;
@@ -152,8 +153,10 @@ public final class EndpointActor extends AbstractBehavior<Command> {
 
     private Behavior<Command> onOpened(Opened m) {
         endpoint = m.endpoint();
+        ring = new ChunkedRing(endpoint, counters, readChunkSize);
         var self = getContext().getSelf();
-        loop.register(endpoint.eventChannels(), endpoint.port(), () -> self.tell(PortFired.INSTANCE));
+        Runnable toActor = () -> self.tell(PortFired.INSTANCE);
+        loop.register(endpoint.eventChannels(), endpoint.port(), () -> route.fire(toActor));
         opened.complete(endpoint);
         List<Command> queued = new ArrayList<>(early);
         early.clear();
@@ -176,7 +179,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     }
 
     private Behavior<Command> onPortFired() {
-        ConnectionCounters.add(counters.notificationsIn, 1);
+        ring.countEvent();
         return service();
     }
 
@@ -274,7 +277,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             }
             serviceWrites();
             serviceRead();
-            counters.notificationsOut.lazySet(endpoint.notificationsSent());
+            ring.publishNotifications();
             return this;
         } catch (IOException | RuntimeException e) {
             return fail(e);
@@ -286,9 +289,9 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             return;
         }
         for (int spin = 0; ; spin++) {
-            int ready = endpoint.dataReady();
-            if (ready > 0) {
-                replyRead(readChunks(ready, pendingRead.readAhead()));
+            ByteString chunk = ring.read();
+            if (chunk != null) {
+                replyRead(new Data(chunk));
                 return;
             }
             if (endpoint.isEndOfStream()) {
@@ -302,42 +305,6 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         }
     }
 
-    /**
-     * Copies out what is ready, {@code ready} bytes at least: one chunk, or, when
-     * the reader allows read-ahead, as many chunks as are in the ring up to
-     * {@code readAhead} bytes (looking again, as the peer may have written meanwhile).
-     */
-    private ReadResult readChunks(int ready, int readAhead) throws IOException {
-        ByteString first = readChunk(ready);
-        int budget = readAhead - first.size();
-        if (budget <= 0 || first.size() < readChunkSize) {
-            return new Data(first);
-        }
-        List<ByteString> chunks = null;
-        while (budget > 0) {
-            int more = Math.min(endpoint.dataReady(), budget);
-            if (more <= 0) {
-                break;
-            }
-            ByteString next = readChunk(more);
-            if (chunks == null) {
-                chunks = new ArrayList<>(Math.min(readAhead / readChunkSize + 1, 64));
-                chunks.add(first);
-            }
-            chunks.add(next);
-            budget -= next.size();
-        }
-        return chunks == null ? new Data(first) : new Chunks(chunks);
-    }
-
-    /** One fresh chunk of at most the chunk size; {@code ready} bytes are in the ring. */
-    private ByteString readChunk(int ready) throws IOException {
-        byte[] chunk = new byte[Math.min(ready, readChunkSize)];
-        int n = endpoint.read(ByteBuffer.wrap(chunk));
-        ConnectionCounters.add(counters.bytesIn, n);
-        return ByteString.fromArrayUnsafe(chunk, 0, n);
-    }
-
     private void replyRead(ReadResult result) {
         Read r = pendingRead;
         pendingRead = null;
@@ -348,11 +315,10 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         int spin = 0;
         while (!writes.isEmpty()) {
             PendingWrite w = writes.peek();
-            int n = w.writeInto(endpoint);
-            ConnectionCounters.add(counters.bytesOut, n);
+            int n = w.writeInto(ring);
             if (w.done()) {
                 writes.poll();
-                ConnectionCounters.add(counters.ringWrites, 1);
+                ring.countRingWrite();
                 w.command.reply().accept(null);
                 continue;
             }
@@ -360,7 +326,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
                 continue;
             }
             if (endpoint.armWriteWakeup() == 0) {
-                ConnectionCounters.add(counters.ringFullWaits, 1);
+                ring.countFullWait();
                 return; // the peer will signal when it reads
             }
         }
@@ -466,38 +432,24 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         return this;
     }
 
-    /** A write in progress: the buffers of its ByteString, copied in as space allows. */
+    /** A write in progress: what of its bytes is not yet in the ring. */
     private static final class PendingWrite {
         final Write command;
-        private final Iterator<ByteBuffer> buffers;
-        private ByteBuffer current;
+        private ByteString rest;
 
         PendingWrite(Write command) {
             this.command = command;
-            this.buffers = command.data().getByteBuffers().iterator();
-            this.current = buffers.hasNext() ? buffers.next() : ByteBuffer.allocate(0);
+            this.rest = command.data();
         }
 
-        int writeInto(RingEndpoint endpoint) throws IOException {
-            int total = 0;
-            while (true) {
-                if (!current.hasRemaining()) {
-                    if (!buffers.hasNext()) {
-                        return total;
-                    }
-                    current = buffers.next();
-                    continue;
-                }
-                int n = endpoint.write(current);
-                total += n;
-                if (n == 0) {
-                    return total;
-                }
-            }
+        int writeInto(ChunkedRing ring) throws IOException {
+            int n = ring.write(rest);
+            rest = rest.drop(n);
+            return n;
         }
 
         boolean done() {
-            return !current.hasRemaining() && !buffers.hasNext();
+            return rest.isEmpty();
         }
     }
 }

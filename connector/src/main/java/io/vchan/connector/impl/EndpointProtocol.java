@@ -1,7 +1,6 @@
 package io.vchan.connector.impl;
 
 import io.vchan.bridge.ring.RingEndpoint;
-import java.util.List;
 import java.util.function.Consumer;
 import org.apache.pekko.util.ByteString;
 
@@ -29,16 +28,8 @@ public final class EndpointProtocol {
     record OpenFailed(Throwable cause) implements Command {
     }
 
-    /**
-     * At least one byte, or end of stream, or the failure. With {@code readAhead}
-     * above the chunk size, takes up to that many bytes of what is already in the
-     * ring, as several chunks ({@link Chunks}); never waits for more than one byte.
-     */
-    public record Read(int readAhead, Consumer<ReadResult> reply) implements Command {
-        /** One chunk at most. */
-        public Read(Consumer<ReadResult> reply) {
-            this(0, reply);
-        }
+    /** At least one byte (one fresh chunk), or end of stream, or the failure. */
+    public record Read(Consumer<ReadResult> reply) implements Command {
     }
 
     /** Replies once every byte is in the ring (null), or with the failure. */
@@ -66,14 +57,10 @@ public final class EndpointProtocol {
     }
 
     /** What a {@link Read} gets. */
-    public sealed interface ReadResult permits Data, Chunks, EndOfStream, PeerGone, Failed {
+    public sealed interface ReadResult permits Data, EndOfStream, PeerGone, Failed {
     }
 
     public record Data(ByteString bytes) implements ReadResult {
-    }
-
-    /** Two or more chunks, in order, each a fresh copy of at most the read chunk size. */
-    public record Chunks(List<ByteString> chunks) implements ReadResult {
     }
 
     public enum EndOfStream implements ReadResult { INSTANCE }

@@ -5,22 +5,17 @@ import io.vchan.bridge.ring.VchanClosedException;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanConnection;
-import io.vchan.connector.VchanPeerClosedException;
 import io.vchan.connector.VchanIdleTimeoutException;
+import io.vchan.connector.VchanPeerClosedException;
 import io.vchan.connector.VchanPort;
 import io.vchan.connector.VchanSettings;
-import io.vchan.connector.impl.EndpointProtocol.Chunks;
-import io.vchan.connector.impl.EndpointProtocol.Data;
-import io.vchan.connector.impl.EndpointProtocol.EndOfStream;
-import io.vchan.connector.impl.EndpointProtocol.Failed;
-import io.vchan.connector.impl.EndpointProtocol.ReadResult;
+import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.Optional;
 import org.apache.pekko.Done;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
@@ -36,22 +31,25 @@ import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.apache.pekko.util.ByteString;
 
 /**
- * One vchan connection as a {@code Flow<ByteString, ByteString>}. All state
- * lives in the logic; the endpoint actor does the ring work and answers
- * through async callbacks.
+ * One vchan connection as a {@code Flow<ByteString, ByteString>}. The endpoint
+ * actor opens the channel, waits for the peer and releases everything at the
+ * end; once connected, the stage drives the ring itself, on its own thread,
+ * and the port's events come straight to it: a copy needs no message, and a
+ * wake-up costs one thread hop (event loop to stage).
  *
  * <ul>
- *   <li>Reading: one {@code Read} is outstanding only while downstream has
- *       pulled and nothing read is left over, so without demand nothing leaves
- *       the ring. A read may take up to read-ahead bytes of what the peer has
- *       already written, as several chunks, handed downstream as it pulls.</li>
+ *   <li>Reading: only while downstream has pulled, one fresh chunk per pull,
+ *       so without demand nothing leaves the ring and the peer is
+ *       backpressured. An empty ring: look a few more times, then ask the peer
+ *       for an event and wait.</li>
  *   <li>Writing (writev batching): pushed elements are concatenated (no copy)
- *       into a batch; while a write is in flight the next batch grows, and
- *       upstream is pulled only while the batch is below the write-buffer size.</li>
+ *       and copied into the ring as space allows; small elements that arrive
+ *       in one go share a ring write. Upstream is pulled while what is not yet
+ *       in the ring is below the write-buffer size.</li>
  *   <li>Upstream completion: flush, then shut down writing (half-close) or
  *       close; upstream failure closes the channel and fails the stream with
  *       the original cause. Downstream cancellation closes the channel.</li>
- *   <li>The stage keeps going until the actor confirms the channel is closed.</li>
+ *   <li>The stage keeps going until the actor confirms the channel is released.</li>
  * </ul>
  */
 public final class VchanStage
@@ -97,34 +95,26 @@ public final class VchanStage
     private final class Logic extends TimerGraphStageLogic {
         private static final String IDLE = "idle";
         /**
-         * A batch smaller than this waits for the rest of the interpreter's round, so
-         * small elements share a ring write; a larger one goes at once, as waiting
-         * would cost a message and save nothing.
+         * Bytes below this wait for the rest of the interpreter's round, so small
+         * elements share a ring write; more go at once, as waiting would cost a
+         * message and save nothing.
          */
         private static final int COALESCE_BELOW = 16 * 1024;
 
         private final CompletableFuture<VchanConnection> connection;
         private Vchan.EndpointHandle handle;
         private AsyncCallback<Throwable> onPeer;
-        private AsyncCallback<ReadResult> onRead;
-        private AsyncCallback<Throwable> onWritten;
-        private AsyncCallback<Throwable> onShutdown;
-        private AsyncCallback<Optional<Throwable>> onReleased;
+        private AsyncCallback<Done> onPortFired;
         private AsyncCallback<Done> onFlushSoon;
-        /** Set once connected: the stage's own ring copies. */
-        private DirectRing direct;
-        private boolean flushScheduled;
+        private AsyncCallback<Optional<Throwable>> onReleased;
 
-        private boolean connected;
-        private boolean readInFlight;
-        /** Chunks of the last read not yet pushed (read-ahead). */
-        private final ArrayDeque<ByteString> readAhead = new ArrayDeque<>();
-        private int writesInFlight;
-        /** Full batches that may be in flight at once: enough to refill the whole write ring. */
-        private int maxWritesInFlight = 1;
-        private ByteString batch = ByteString.emptyByteString();
+        /** Set once the peer is there. */
+        private ChunkedRing ring;
+        private RingEndpoint endpoint;
+        /** From upstream, not yet in the ring. */
+        private ByteString pending = ByteString.emptyByteString();
+        private boolean flushScheduled;
         private boolean upstreamDone;
-        private boolean shutdownSent;
         private boolean writingDone;
         /** Close or abort sent: from here on only the actor's release matters. */
         private boolean closing;
@@ -136,11 +126,11 @@ public final class VchanStage
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {
-                    batch = batch.concat(grab(in));
-                    if (batch.size() < settings.writeBufferSize()) {
+                    pending = pending.concat(grab(in));
+                    if (pending.size() < settings.writeBufferSize()) {
                         pull(in);
                     }
-                    if (batch.size() < COALESCE_BELOW) {
+                    if (pending.size() < COALESCE_BELOW) {
                         flushSoon();
                     } else {
                         flush();
@@ -151,7 +141,6 @@ public final class VchanStage
                 public void onUpstreamFinish() {
                     upstreamDone = true;
                     flush();
-                    maybeFinishWriting();
                 }
 
                 @Override
@@ -162,12 +151,7 @@ public final class VchanStage
             setHandler(out, new AbstractOutHandler() {
                 @Override
                 public void onPull() {
-                    ByteString next = readAhead.poll();
-                    if (next != null) {
-                        push(out, next);
-                    } else {
-                        requestRead();
-                    }
+                    read();
                 }
 
                 @Override
@@ -182,14 +166,12 @@ public final class VchanStage
             // The stage outlives its ports until the actor says the channel is released.
             setKeepGoing(true);
             onPeer = createAsyncCallback(this::peerReady);
-            onRead = createAsyncCallback(this::readDone);
-            onWritten = createAsyncCallback(this::writeDone);
-            onShutdown = createAsyncCallback(this::shutdownDone);
-            onReleased = createAsyncCallback(this::released);
+            onPortFired = createAsyncCallback(d -> portFired());
             onFlushSoon = createAsyncCallback(d -> {
                 flushScheduled = false;
                 flush();
             });
+            onReleased = createAsyncCallback(this::released);
             handle = vchan.spawnEndpoint(opener, settings);
             handle.actor().tell(new EndpointProtocol.AwaitPeer(onPeer::invoke));
             handle.closed().whenComplete((ok, err) -> onReleased.invoke(Optional.ofNullable(unwrap(err))));
@@ -203,13 +185,12 @@ public final class VchanStage
                 fail(err);
                 return;
             }
-            RingEndpoint ep = handle.opened().join(); // completed before the actor answers AwaitPeer
-            connected = true;
-            direct = new DirectRing(ep, handle.counters(), settings.readChunkSize());
-            int batchSize = settings.writeBufferSize();
-            maxWritesInFlight = 1 + (int) Math.min(64, (ep.writeCapacity() + (long) batchSize - 1) / batchSize);
+            endpoint = handle.opened().join(); // completed before the actor answers AwaitPeer
+            ring = new ChunkedRing(endpoint, handle.counters(), settings.readChunkSize());
+            // From here on the ring is ours: its events too. We look at it right after, so none is missed.
+            handle.route().take(() -> onPortFired.invoke(Done.getInstance()));
             connection.complete(new VchanConnection(target.self(), target.peer(), target.port(), target.path(),
-                    target.server(), ep.orders(), handle.actor(),
+                    target.server(), endpoint.orders(), handle.actor(),
                     handle.closed().thenApply(v -> Done.getInstance()), handle.counters()));
             touch();
             if (!settings.idleTimeout().isZero()) {
@@ -218,72 +199,83 @@ public final class VchanStage
             if (!hasBeenPulled(in) && !isClosed(in)) {
                 pull(in);
             }
-            requestRead();
+            read();
             flush();
-            maybeFinishWriting();
+        }
+
+        private void portFired() {
+            if (ring == null || closing) {
+                return;
+            }
+            ring.countEvent();
+            // writes first: if the peer is gone, what we could not deliver must fail the stream
+            flush();
+            read();
         }
 
         /**
-         * One read outstanding, and only while downstream wants an element and the
-         * previous read is all pushed: the ring is the buffer.
+         * Pushes a fresh chunk if downstream wants one and the ring has data; at
+         * end of stream completes; otherwise arms the peer's notification and
+         * waits for the port. Looks a few times first: cheaper than sleeping when
+         * the peer is busy writing.
          */
-        private void requestRead() {
-            if (connected && !readInFlight && !closing && isAvailable(out) && readAhead.isEmpty()) {
-                ByteString ready;
-                try {
-                    ready = direct.read();
-                } catch (java.io.IOException e) {
-                    fail(e);
-                    return;
+        private void read() {
+            if (ring == null || closing || !isAvailable(out)) {
+                return;
+            }
+            try {
+                for (int spin = 0; ; spin++) {
+                    ByteString chunk = ring.read();
+                    if (chunk != null) {
+                        touch();
+                        ring.publishNotifications();
+                        push(out, chunk);
+                        return;
+                    }
+                    if (endpoint.isEndOfStream()) {
+                        endOfStream(endpoint.peerState() == RingEndpoint.PeerState.CLOSED);
+                        return;
+                    }
+                    if (spin >= settings.spinBeforeSleep() && endpoint.armReadWakeup() == 0) {
+                        return; // the peer signals when it writes
+                    }
                 }
-                if (ready != null) {
-                    touch();
-                    push(out, ready);
-                    return;
-                }
-                readInFlight = true;
-                handle.actor().tell(new EndpointProtocol.Read(settings.readAhead(), onRead::invoke));
+            } catch (IOException | RuntimeException e) {
+                ringFailed(e);
             }
         }
 
-        private void readDone(ReadResult result) {
-            readInFlight = false;
-            if (closing) {
-                return; // the answer to a read of a channel we are closing
+        private void endOfStream(boolean peerGone) {
+            if (peerGone && !pending.isEmpty()) {
+                // Everything the peer wrote has been read, and it is gone: what we still
+                // hold can never arrive, so say what was lost.
+                fail(new VchanPeerClosedException("the peer closed " + target.path() + " with "
+                        + pending.size() + " bytes of ours not yet in the ring"));
+                return;
             }
-            if (result instanceof Data d) {
-                touch();
-                push(out, d.bytes());
-            } else if (result instanceof Chunks c) {
-                touch();
-                push(out, c.chunks().get(0));
-                readAhead.addAll(c.chunks().subList(1, c.chunks().size()));
-            } else if (result == EndOfStream.INSTANCE) {
-                complete(out);
-                if (settings.halfClose()) {
-                    maybeComplete();
-                } else {
-                    closeChannel();
-                }
-            } else if (result == EndpointProtocol.PeerGone.INSTANCE) {
-                // Everything the peer wrote has been read, and it is gone: nothing we could still
-                // write would arrive. Complete if nothing of ours is pending, else say what was lost.
-                complete(out);
-                if (writesInFlight > 0 || !batch.isEmpty()) {
-                    fail(new VchanPeerClosedException("the peer closed " + target.path()
-                            + " before all we wrote was in the ring"));
-                } else {
-                    closeChannel();
-                }
-            } else if (result instanceof Failed f) {
-                fail(f.cause());
+            complete(out);
+            if (peerGone || !settings.halfClose()) {
+                closeChannel();
+            } else {
+                maybeComplete();
             }
         }
 
         /**
-         * Flushes once the interpreter has handled what is queued now: elements that
-         * upstream hands over in one go become one ring write (writev batching),
-         * while a lone element waits no longer than that.
+         * A ring operation failed. If the actor closed the channel itself, its
+         * release says why (and arrives next); anything else fails the stream.
+         */
+        private void ringFailed(Throwable e) {
+            if (e instanceof VchanClosedException && endpoint.isClosed()) {
+                return;
+            }
+            fail(e);
+        }
+
+        /**
+         * Copies what fits of the pending bytes after what is queued now has been
+         * handled: elements that upstream hands over in one go share a ring write
+         * (writev batching), while a lone element waits no longer than that.
          */
         private void flushSoon() {
             if (!flushScheduled) {
@@ -293,85 +285,67 @@ public final class VchanStage
         }
 
         /**
-         * Writes the batch. With no write in flight, the stage copies what fits into
-         * the ring itself; the rest goes to the actor, and what arrives meanwhile
-         * forms the next batch. A full batch goes out at once while fewer than
-         * {@link #maxWritesInFlight} writes are in flight (a ring's worth and one more
-         * batch), so the actor has the next one queued when the ring frees up, without
-         * waiting for our round trip. The batches only reference upstream's bytes.
+         * Copies pending bytes into the ring as space allows; with the ring full,
+         * arms the peer's notification and waits for the port. Once all is in,
+         * pulls upstream again or finishes writing.
          */
         private void flush() {
-            if (connected && !batch.isEmpty() && !closing && writesInFlight == 0) {
-                try {
-                    int n = direct.write(batch);
+            if (ring == null || closing) {
+                return;
+            }
+            try {
+                int spin = 0;
+                while (!pending.isEmpty()) {
+                    int n = ring.write(pending);
                     if (n > 0) {
                         touch();
-                        batch = batch.drop(n);
-                        direct.publishNotifications();
+                        pending = pending.drop(n);
+                        if (pending.isEmpty()) {
+                            ring.countRingWrite();
+                        }
+                        continue;
                     }
-                } catch (java.io.IOException e) {
-                    fail(e);
-                    return;
+                    if (spin++ < settings.spinBeforeSleep()) {
+                        continue;
+                    }
+                    if (endpoint.armWriteWakeup() == 0) {
+                        ring.countFullWait();
+                        return; // the peer signals when it reads
+                    }
                 }
-                if (batch.isEmpty()) {
-                    written();
-                    return;
+            } catch (VchanClosedException e) {
+                if (!endpoint.isClosed()) {
+                    fail(new VchanPeerClosedException("the peer closed " + target.path() + " with "
+                            + pending.size() + " bytes of ours not yet in the ring", e));
                 }
-            }
-            if (connected && !batch.isEmpty() && !closing && (writesInFlight == 0
-                    || (writesInFlight < maxWritesInFlight && batch.size() >= settings.writeBufferSize()))) {
-                writesInFlight++;
-                ByteString data = batch;
-                batch = ByteString.emptyByteString();
-                handle.actor().tell(new EndpointProtocol.Write(data, onWritten::invoke));
-            }
-        }
-
-        private void writeDone(Throwable err) {
-            writesInFlight--;
-            if (closing) {
+                return; // else the actor closed it: its release says why
+            } catch (IOException | RuntimeException e) {
+                ringFailed(e);
                 return;
             }
-            if (err != null) {
-                fail(err);
-                return;
-            }
-            touch();
-            flush();
-            written();
-        }
-
-        /** A write finished: room for more from upstream, or time to finish writing. */
-        private void written() {
-            if (!isClosed(in) && !hasBeenPulled(in) && batch.size() < settings.writeBufferSize()) {
+            if (!isClosed(in) && !hasBeenPulled(in)) {
                 pull(in);
             }
             maybeFinishWriting();
         }
 
-        /** Upstream done and everything written: half-close (E1) or close. */
+        /** Upstream done and everything in the ring: half-close (E1) or close. */
         private void maybeFinishWriting() {
-            if (!connected || !upstreamDone || writesInFlight > 0 || !batch.isEmpty() || shutdownSent || closing) {
+            if (!upstreamDone || !pending.isEmpty() || writingDone || closing) {
                 return;
             }
-            if (settings.halfClose()) {
-                shutdownSent = true;
-                handle.actor().tell(new EndpointProtocol.ShutdownWrite(onShutdown::invoke));
-            } else {
+            if (!settings.halfClose()) {
                 closeChannel();
-            }
-        }
-
-        private void shutdownDone(Throwable err) {
-            if (closing) {
                 return;
             }
-            if (err != null) {
-                fail(err);
-            } else {
-                writingDone = true;
-                maybeComplete();
+            try {
+                endpoint.shutdownWrite();
+            } catch (IOException e) {
+                ringFailed(e);
+                return;
             }
+            writingDone = true;
+            maybeComplete();
         }
 
         private void maybeComplete() {
@@ -394,8 +368,8 @@ public final class VchanStage
 
         /**
          * Fails downstream with {@code cause} itself and has the channel closed
-         * (the peer sees it). Most failures come from the actor, which has
-         * stopped already; telling it again costs a dead letter at most.
+         * (the peer sees it). If the actor failed first it has stopped already;
+         * telling it again costs a dead letter at most.
          */
         private void fail(Throwable cause) {
             if (closing) {

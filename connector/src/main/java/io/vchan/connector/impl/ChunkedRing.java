@@ -1,0 +1,87 @@
+package io.vchan.connector.impl;
+
+import io.vchan.bridge.ring.RingEndpoint;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The copies of one connection, counted: reads come out as fresh chunks (never
+ * views of shared memory), writes go in straight from a ByteString's buffers.
+ * Neither waits. Whoever drives the ring — the endpoint actor for
+ * {@code VchanEndpoint}, the stage for a Flow — calls these from one thread
+ * per direction at a time.
+ */
+final class ChunkedRing {
+
+    private final RingEndpoint endpoint;
+    private final ConnectionCounters counters;
+    private final int chunkSize;
+
+    ChunkedRing(RingEndpoint endpoint, ConnectionCounters counters, int chunkSize) {
+        this.endpoint = endpoint;
+        this.counters = counters;
+        this.chunkSize = chunkSize;
+    }
+
+    RingEndpoint endpoint() {
+        return endpoint;
+    }
+
+    /** A fresh chunk of at most the chunk size of what is ready now, or null if nothing is. */
+    ByteString read() throws IOException {
+        int ready = endpoint.dataReady();
+        if (ready <= 0) {
+            return null;
+        }
+        byte[] chunk = new byte[Math.min(ready, chunkSize)];
+        int n = endpoint.read(ByteBuffer.wrap(chunk));
+        if (n <= 0) {
+            return null;
+        }
+        ConnectionCounters.add(counters.bytesIn, n);
+        return ByteString.fromArrayUnsafe(chunk, 0, n);
+    }
+
+    /** Copies as much of {@code data} as fits now; returns the count (0 if the ring is full). */
+    int write(ByteString data) throws IOException {
+        int total = 0;
+        try {
+            for (ByteBuffer b : data.getByteBuffers()) {
+                while (b.hasRemaining()) {
+                    int n = endpoint.write(b);
+                    if (n == 0) {
+                        return total;
+                    }
+                    total += n;
+                }
+            }
+            return total;
+        } finally {
+            if (total > 0) {
+                ConnectionCounters.add(counters.bytesOut, total);
+                counters.notificationsOut.lazySet(endpoint.notificationsSent());
+            }
+        }
+    }
+
+    /** A batch went into the ring completely. */
+    void countRingWrite() {
+        ConnectionCounters.add(counters.ringWrites, 1);
+    }
+
+    /** A write found the ring full and sleeps until the peer reads. */
+    void countFullWait() {
+        ConnectionCounters.add(counters.ringFullWaits, 1);
+    }
+
+    /** An event arrived on the port. */
+    void countEvent() {
+        ConnectionCounters.add(counters.notificationsIn, 1);
+    }
+
+    /** Reads send events too (when the writer waits for space). */
+    void publishNotifications() {
+        counters.notificationsOut.lazySet(endpoint.notificationsSent());
+    }
+}
