@@ -9,9 +9,13 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -70,18 +74,24 @@ class LibxenvchanFlowInteropTest extends VchanTestSupport {
             });
             MessageDigest received = MessageDigest.getInstance("SHA-256");
             AtomicLong count = new AtomicLong();
-            Pair<CompletionStage<VchanConnection>, CompletionStage<Long>> p = data
+            CompletableFuture<Long> allIn = new CompletableFuture<>();
+            Pair<Pair<CompletionStage<VchanConnection>, UniqueKillSwitch>, CompletionStage<Done>> p = data
                     .viaMat(vchan.client(SERVER, port, clientSettings()), Keep.right())
-                    .map(b -> {
+                    .viaMat(KillSwitches.single(), Keep.both())
+                    .toMat(Sink.foreach(b -> {
                         received.update(b.toArray());
-                        return count.addAndGet(b.size());
-                    })
-                    // libxenvchan knows no half-close: we close once all its bytes are here
-                    .takeWhile(n -> n < BYTES, true)
-                    .toMat(Sink.last(), Keep.both()).run(mat);
+                        if (count.addAndGet(b.size()) == BYTES) {
+                            allIn.complete(count.get());
+                        }
+                    }), Keep.both()).run(mat);
 
-            assertEquals(BYTES, await(p.second()));
-            await(await(p.first()).whenClosed());
+            // libxenvchan knows no half-close: we close once all its bytes are here and all ours in the ring
+            assertEquals(BYTES, await(allIn));
+            VchanConnection conn = await(p.first().first());
+            eventually("all our bytes are in the ring", () -> conn.bytesOut() == BYTES);
+            p.first().second().shutdown();
+            await(p.second());
+            await(conn.whenClosed());
             assertEquals(new DriverReport(BYTES, hex(sent)), DriverReport.received(server, TIMEOUT));
             assertEquals(new DriverReport(BYTES, hex(received)), DriverReport.sent(server, TIMEOUT));
             server.awaitLine("peer-closed", TIMEOUT);

@@ -38,6 +38,10 @@ public final class BlockingVchan implements AutoCloseable {
         return new BlockingVchan(loop, VchanServer.publish(loop.platform(), channels, peer, path, readMin, writeMin));
     }
 
+    /**
+     * Connects to the server at {@code path}, waiting up to {@code timeout} for its keys. Keys
+     * whose server is gone (it died and left them) fail at once with a {@code VchanClosedException}.
+     */
     public static BlockingVchan connect(EventLoop loop, DomainId self, DomainId server, String path,
             Duration timeout) throws IOException {
         EventChannels channels = loop.channels(self);

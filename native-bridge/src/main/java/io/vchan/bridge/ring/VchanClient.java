@@ -1,6 +1,7 @@
 package io.vchan.bridge.ring;
 
 import io.vchan.bridge.xen.DomainId;
+import io.vchan.bridge.xen.Errno;
 import io.vchan.bridge.xen.EventChannels;
 import io.vchan.bridge.xen.GrantMapper;
 import io.vchan.bridge.xen.MappedPages;
@@ -20,6 +21,11 @@ import java.util.Optional;
  * with a XenStore watch, bind its port, map the control page and rings. The
  * orders and grant refs in the page are the server's claims: they are copied
  * once and checked before anything is mapped from them.
+ *
+ * <p>Keys whose server is gone (it died or closed and left them behind) fail
+ * the connect at once with a {@link VchanClosedException}, as does a server
+ * that goes away while we connect; one that goes just after we connected is
+ * then seen closed by the endpoint.
  */
 public final class VchanClient {
 
@@ -39,11 +45,11 @@ public final class VchanClient {
         List<AutoCloseable> resources = new ArrayList<>();
         int port = -1;
         try {
-            port = events.bindInterdomain(server, remotePort);
+            port = bindServerPort(events, server, path, remotePort);
             events.unmask(port);
             GrantMapper mapper = platform.openGrantMapper(self);
             resources.add(mapper);
-            MappedPages ctrlPages = mapper.mapPageWithNotify(server, ringRef, true, ControlPage.CLI_LIVE, port);
+            MappedPages ctrlPages = mapControlPage(mapper, server, path, ringRef, port);
             resources.add(ctrlPages);
             ControlPage page = new ControlPage(ctrlPages.memory());
             // Read once: the server could change them under us.
@@ -51,8 +57,10 @@ public final class VchanClient {
                     page.getUnsignedShort(ControlPage.RIGHT_ORDER));
             int[] refs = checkedRefs(page, orders);
             int leftPages = RingOrders.pages(orders.left());
-            ByteBuffer left = ringMemory(mapper, server, page, orders.left(), refs, 0, true, resources);
-            ByteBuffer right = ringMemory(mapper, server, page, orders.right(), refs, leftPages, false, resources);
+            ByteBuffer left = ringMemory(mapper, server, path, page, orders.left(), refs, 0, true, resources);
+            ByteBuffer right = ringMemory(mapper, server, path, page, orders.right(), refs, leftPages, false,
+                    resources);
+            checkServerLive(page, server, path, null);
             Ring writeRing = new Ring(page, ControlPage.LEFT_CONS, ControlPage.LEFT_PROD, left, orders.left(), "left");
             Ring readRing = new Ring(page, ControlPage.RIGHT_CONS, ControlPage.RIGHT_PROD, right, orders.right(),
                     "right");
@@ -64,6 +72,44 @@ public final class VchanClient {
         } catch (IOException | RuntimeException e) {
             SetupResources.release(resources, events, port);
             throw e;
+        }
+    }
+
+    /** EINVAL or ESRCH: the port is not open for us, so nobody serves us at these keys. */
+    private static int bindServerPort(EventChannels events, DomainId server, String path, int remotePort)
+            throws XenException, VchanClosedException {
+        try {
+            return events.bindInterdomain(server, remotePort);
+        } catch (XenException e) {
+            if (e.errno() != Errno.EINVAL && e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+            throw new VchanClosedException("no vchan server at " + path + ": event channel " + remotePort
+                    + " that " + server + " published there cannot be bound (" + Errno.describe(e.errno())
+                    + "): the server is gone and left its keys behind, or serves another client", e);
+        }
+    }
+
+    private static MappedPages mapControlPage(GrantMapper mapper, DomainId server, String path, int ringRef,
+            int port) throws XenException, VchanClosedException {
+        try {
+            return mapper.mapPageWithNotify(server, ringRef, true, ControlPage.CLI_LIVE, port);
+        } catch (XenException e) {
+            if (e.errno() != Errno.EINVAL && e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+            // Its port was open a moment ago: the server most likely went away since.
+            throw new VchanClosedException("the vchan server " + server + " at " + path + " is gone: its control"
+                    + " page (grant ref " + ringRef + ") cannot be mapped (" + Errno.describe(e.errno()) + ")", e);
+        }
+    }
+
+    /** A server that closes or dies has its live byte cleared (its unmap notification). */
+    private static void checkServerLive(ControlPage page, DomainId server, String path, XenException cause)
+            throws VchanClosedException {
+        if (page.getByteVolatile(ControlPage.SRV_LIVE) == ControlPage.LIVE_CLOSED) {
+            throw new VchanClosedException("the vchan server " + server + " at " + path
+                    + " is gone: its live byte is 0 (it closed or died while we connected)", cause);
         }
     }
 
@@ -134,8 +180,8 @@ public final class VchanClient {
         return refs;
     }
 
-    private static ByteBuffer ringMemory(GrantMapper mapper, DomainId server, ControlPage page, int order,
-            int[] refs, int first, boolean writable, List<AutoCloseable> resources) throws IOException {
+    private static ByteBuffer ringMemory(GrantMapper mapper, DomainId server, String path, ControlPage page,
+            int order, int[] refs, int first, boolean writable, List<AutoCloseable> resources) throws IOException {
         ByteBuffer whole = page.buffer();
         if (order == 10) {
             return whole.slice(ControlPage.SMALL_RING_OFFSET, 1024);
@@ -149,6 +195,7 @@ public final class VchanClient {
         try {
             pages = mapper.map(server, mine, writable);
         } catch (XenException e) {
+            checkServerLive(page, server, path, e);
             // The refs are the server's claim: refs it never granted us are its protocol error.
             throw new VchanProtocolException("server " + server + " announced ring grant refs "
                     + java.util.Arrays.toString(mine) + " that cannot be mapped", e);

@@ -1,23 +1,24 @@
 package io.vchan.bridge.crash;
 
+import static io.vchan.bridge.crash.CrashRig.TIMEOUT;
+import static io.vchan.bridge.crash.CrashRig.US;
+import static io.vchan.bridge.crash.CrashRig.VICTIM;
+import static io.vchan.bridge.crash.CrashRig.driverArgs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vchan.bridge.BlockingVchan;
-import io.vchan.bridge.events.EventLoop;
-import io.vchan.bridge.jna.JnaPlatform;
+import io.vchan.bridge.jna.JnaPlatform.XensimStats;
+import io.vchan.bridge.ring.RingEndpoint.PeerState;
 import io.vchan.bridge.ring.VchanClosedException;
 import io.vchan.bridge.testing.PeerProcess;
 import io.vchan.bridge.testing.SimulatedHost;
-import io.vchan.bridge.xen.DomainId;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -26,76 +27,141 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The crash matrix: a libxenvchan peer (vchan-driver) SIGKILLed while our
- * endpoint, in this JVM, is idle, blocked reading, or blocked writing into a
- * full ring, in either role. Our side ends as documented (read: end of
- * stream; write: VchanClosedException; idle: peer seen closed) within 100 ms,
- * and once closed leaves the host's grants, mappings and ports as before.
+ * endpoint, in this JVM, waits for the other side to come, is idle, blocked
+ * reading, blocked writing into a full ring, or closing, in either role. Our
+ * side ends as documented within 100 ms — idle or waiting: peer seen closed;
+ * read or closing: end of stream; write: VchanClosedException; connecting to
+ * the dead server's keys: VchanClosedException naming them — and once closed
+ * leaves the host's grants, mappings and ports as before.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PeerKilledInEachStateTest {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final long LIMIT_MS = 100;
-    private static final DomainId US = DomainId.of(0);
-    private static final DomainId VICTIM = DomainId.of(1);
-    private static final AtomicLong WORST_MS = new AtomicLong();
+    private static final int CLOSING_BYTES = 1000;
 
-    private JnaPlatform platform;
-    private EventLoop loop;
+    private CrashRig rig;
 
     @BeforeAll
     void start() throws IOException {
-        platform = JnaPlatform.xensim();
-        loop = EventLoop.start(platform, 1);
-        loop.channels(US);
+        rig = new CrashRig();
     }
 
     @AfterAll
     void stop() {
-        System.out.println("crash matrix: worst time to detect a killed peer " + WORST_MS.get() + " ms");
-        loop.close();
+        System.out.println("crash matrix: worst time to detect a killed peer " + rig.worstMs() + " ms");
+        rig.close();
     }
 
     @ParameterizedTest(name = "our {0}, peer killed while we are {1}")
-    @CsvSource({"server,idle", "server,reading", "server,writing-full-ring", "client,idle", "client,reading",
-        "client,writing-full-ring"})
+    @CsvSource({"server,idle", "server,reading", "server,writing-full-ring", "server,waiting-for-client",
+        "server,closing", "client,idle", "client,reading", "client,writing-full-ring", "client,waiting-for-client",
+        "client,closing"})
     void aKilledPeerEndsOurSideQuicklyAndLeavesNothingBehind(String ourRole, String state) throws Exception {
-        JnaPlatform.XensimStats baseline = platform.xensimStats();
-        // short: libxenvchan's key buffer takes 49 characters
+        XensimStats baseline = rig.stats();
         boolean weServe = ourRole.equals("server");
-        String path = (weServe ? "/local/domain/0/data/vchan/1/k" : "/local/domain/1/data/vchan/0/k")
-                + ProcessHandle.current().pid() % 100_000 + ourRole.charAt(0) + state.charAt(0);
-        // the victim connects and then does nothing: it neither reads nor writes until it dies
-        List<String> passive = List.of("--peer", "0", "--path", path, "--wait-close", "--timeout-ms", "60000");
+        String path = weServe ? CrashRig.path(US, VICTIM) : CrashRig.path(VICTIM, US);
+        String what = "our " + ourRole + " " + state;
         try (SimulatedHost host = SimulatedHost.sharedWithThisJvm()) {
-            BlockingVchan ours;
-            PeerProcess victim;
-            if (weServe) {
-                ours = BlockingVchan.serve(loop, US, VICTIM, path, 4096, 4096);
-                victim = host.libxenvchanDriver(VICTIM.value(), concat("client", passive));
-                assertTrue(ours.awaitPeer(TIMEOUT), "the victim never connected: " + victim.describe());
-            } else {
-                victim = host.libxenvchanDriver(VICTIM.value(), concat("server",
-                        List.of("--peer", "0", "--path", path, "--wait-close", "--timeout-ms", "60000")));
-                ours = BlockingVchan.connect(loop, US, VICTIM, path, TIMEOUT);
-            }
-            try (ours) {
-                victim.awaitLine("ready", TIMEOUT);
-                CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> blockIn(ours, state));
-                if (state.equals("writing-full-ring")) {
-                    awaitFullRing(ours);
+            switch (state) {
+                case "waiting-for-client" -> {
+                    if (weServe) {
+                        clientKilledWhileWeWait(host, path, baseline, what);
+                    } else {
+                        connectToKilledServer(host, path, baseline, what);
+                    }
                 }
-                long killed = System.nanoTime();
-                victim.kill();
-                blocked.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                long detectedMs = (System.nanoTime() - killed) / 1_000_000;
-                WORST_MS.accumulateAndGet(detectedMs, Math::max);
-                System.out.printf("crash matrix: our %s %s: killed peer detected in %d ms%n", ourRole, state,
-                        detectedMs);
-                assertTrue(detectedMs < LIMIT_MS, "detected after " + detectedMs + " ms, limit " + LIMIT_MS);
+                case "closing" -> killedWhileClosing(host, weServe, path, what);
+                default -> killedWhileConnected(host, weServe, path, state, what);
             }
         }
-        assertEventually(baseline);
+        rig.awaitBaseline(baseline);
+    }
+
+    private void killedWhileConnected(SimulatedHost host, boolean weServe, String path, String state, String what)
+            throws Exception {
+        // the victim connects and then does nothing: it neither reads nor writes until it dies
+        Connected c = connect(host, weServe, path, "--wait-close");
+        try (BlockingVchan ours = c.ours()) {
+            CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> blockIn(ours, state));
+            if (state.equals("writing-full-ring")) {
+                awaitFullRing(ours);
+            }
+            rig.killAndTime(c.victim(), blocked, what);
+        }
+    }
+
+    /**
+     * Our server waits for a client, then for its end. A would-be client, stopped
+     * before our keys existed, dies: we wait on. A client that dies right after
+     * connecting, before any data: we see it closed.
+     */
+    private void clientKilledWhileWeWait(SimulatedHost host, String path, XensimStats baseline, String what)
+            throws Exception {
+        PeerProcess wouldBe = host.libxenvchanDriver(VICTIM.value(), driverArgs("client", path));
+        wouldBe.suspend(TIMEOUT);
+        try (BlockingVchan ours = BlockingVchan.serve(rig.loop, US, VICTIM, path, 4096, 4096)) {
+            CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> awaitClientAndItsEnd(ours));
+            wouldBe.kill();
+            rig.awaitVictimReaped(baseline);
+            assertFalse(waiting.isDone(), "a client that never connected ended our wait");
+            assertEquals(PeerState.WAITING, ours.endpoint().peerState());
+            PeerProcess victim = host.libxenvchanDriver(VICTIM.value(), driverArgs("client", path, "--wait-close"));
+            victim.awaitLine("ready", TIMEOUT);
+            rig.killAndTime(victim, waiting, what);
+        }
+    }
+
+    /** The dead server's keys stay in XenStore: connecting to them fails at once. */
+    private void connectToKilledServer(SimulatedHost host, String path, XensimStats baseline, String what)
+            throws Exception {
+        PeerProcess victim = host.libxenvchanDriver(VICTIM.value(), driverArgs("server", path, "--wait-close"));
+        victim.awaitLine("listening", TIMEOUT);
+        victim.kill();
+        rig.awaitBaseline(baseline); // only its keys are left
+        long start = System.nanoTime();
+        VchanClosedException e = assertThrows(VchanClosedException.class,
+                () -> BlockingVchan.connect(rig.loop, US, VICTIM, path, TIMEOUT).close());
+        rig.record((System.nanoTime() - start) / 1_000_000, what + " (connecting to its keys failed)");
+        assertTrue(e.getMessage().contains(path), e.getMessage());
+        System.out.println("  " + e.getMessage());
+    }
+
+    /**
+     * Both sides close: ours delivered its data, shut down writing and reads to
+     * the end before close(); the victim has read it and waits for our close.
+     */
+    private void killedWhileClosing(SimulatedHost host, boolean weServe, String path, String what)
+            throws Exception {
+        Connected c = connect(host, weServe, path, "--expect", Integer.toString(CLOSING_BYTES), "--wait-close");
+        try (BlockingVchan ours = c.ours()) {
+            ours.writeFully(ByteBuffer.allocate(CLOSING_BYTES), TIMEOUT);
+            c.victim().awaitLine("received " + CLOSING_BYTES, TIMEOUT);
+            ours.shutdownWrite();
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> {
+                blockIn(ours, "reading");
+                ours.close();
+            });
+            rig.killAndTime(c.victim(), closing, what);
+        }
+    }
+
+    private record Connected(BlockingVchan ours, PeerProcess victim) {
+    }
+
+    private Connected connect(SimulatedHost host, boolean weServe, String path, String... victimArgs)
+            throws Exception {
+        BlockingVchan ours;
+        PeerProcess victim;
+        if (weServe) {
+            ours = BlockingVchan.serve(rig.loop, US, VICTIM, path, 4096, 4096);
+            victim = host.libxenvchanDriver(VICTIM.value(), driverArgs("client", path, victimArgs));
+            assertTrue(ours.awaitPeer(TIMEOUT), "the victim never connected: " + victim.describe());
+        } else {
+            victim = host.libxenvchanDriver(VICTIM.value(), driverArgs("server", path, victimArgs));
+            ours = BlockingVchan.connect(rig.loop, US, VICTIM, path, TIMEOUT);
+        }
+        victim.awaitLine("ready", TIMEOUT);
+        return new Connected(ours, victim);
     }
 
     /** Blocks as the state says; returns only if our side ended as documented. */
@@ -108,8 +174,17 @@ class PeerKilledInEachStateTest {
                         () -> ours.writeFully(ByteBuffer.allocate(1 << 20), TIMEOUT));
             }
         } catch (IOException e) {
-            throw new AssertionError(e);
+            throw new UncheckedIOException(e);
         }
+    }
+
+    private static void awaitClientAndItsEnd(BlockingVchan ours) {
+        try {
+            assertTrue(ours.awaitPeer(TIMEOUT), "no client came");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        blockIn(ours, "idle");
     }
 
     private static void awaitFullRing(BlockingVchan ours) throws IOException {
@@ -118,19 +193,5 @@ class PeerKilledInEachStateTest {
             assertTrue(System.nanoTime() < deadline, "the ring never filled");
             Thread.onSpinWait();
         }
-    }
-
-    /** The dead process's resources are reclaimed by the daemon asynchronously: wait for it. */
-    private void assertEventually(JnaPlatform.XensimStats baseline) throws IOException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        JnaPlatform.XensimStats now;
-        while (!(now = platform.xensimStats()).equals(baseline) && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertEquals(baseline, now, "xensim resources after the crash and our close");
-    }
-
-    private static List<String> concat(String role, List<String> rest) {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(role), rest.stream()).toList();
     }
 }

@@ -7,6 +7,8 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,6 +136,33 @@ public final class PeerProcess implements AutoCloseable {
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
+    }
+
+    /**
+     * SIGSTOP, returning once the kernel shows the process stopped: from then
+     * on it does nothing at all until killed.
+     */
+    public void suspend(Duration timeout) throws IOException, InterruptedException {
+        Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(pid())).start();
+        if (stop.waitFor() != 0) {
+            throw new AssertionError("kill -STOP " + pid() + " failed; " + describe());
+        }
+        // the signal is only queued when kill returns: wait for state T in /proc/PID/stat
+        Path stat = Path.of("/proc", Long.toString(pid()), "stat");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new AssertionError(name + " exited instead of stopping; " + describe());
+            }
+            String s = Files.readString(stat);
+            if (s.charAt(s.lastIndexOf(')') + 2) == 'T') {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " did not stop within " + timeout + ": " + s);
+            }
+            Thread.onSpinWait();
+        }
     }
 
     public synchronized String stderrText() {
