@@ -1,21 +1,30 @@
 /*
- * vchan-hostile: a vchan CLIENT that completes the handshake, moves data both
- * ways and, at random moments, writes random values into the shared control
- * page: indices, orders, live and notify bytes, the grant list. Xen library
- * calls only (xenstore, gnttab, evtchn), no libxenvchan: a peer that breaks
- * the protocol on purpose, to show that the server on the other side fails
- * that one channel cleanly.
+ * vchan-hostile: a vchan peer, client or server, that completes the handshake,
+ * moves data both ways and, at random moments, writes random values into the
+ * shared control page: indices, orders, live and notify bytes, the grant list.
+ * Xen library calls only (xenstore, gnttab, gntshr, evtchn), no libxenvchan: a
+ * peer that breaks the protocol on purpose, to show that our end on the other
+ * side fails that one channel cleanly.
  *
- *   vchan-hostile --peer DOMID --path-prefix P --mutations M --seed S [--per-round K] [--timeout-ms T]
+ *   vchan-hostile [--server] --peer DOMID --path-prefix P --mutations M --seed S [--per-round K] [--timeout-ms T]
  *
- * Round r = 0, 1, ... connects to the server published at P<r> (waiting for
- * it), then mutates up to 2K times (K = 100 by default), or until the server
- * removes its keys (it noticed and closed), and closes; rounds go on until M
- * mutations are done. Prints "seed S" first and "done mutations=N rounds=R"
- * at the end. Exit 0, or 2 if a server never showed up.
+ * Round r = 0, 1, ... uses the path P<r>, mutates up to 2K times (K = 100 by
+ * default) and closes; rounds go on until M mutations are done.
+ *   client (default): connects to the server published at P<r> (waiting for
+ *     it); a round also ends when the server removes its keys (it noticed and
+ *     closed).
+ *   server (--server): publishes P<r> as libxenvchan's server does, ring orders
+ *     cycling through 10/11, 11/10, 12/12, 13/11, 11/13; sometimes corrupts the
+ *     orders or the grant list before the client comes; waits for the client's
+ *     live byte; a round also ends when that byte drops to 0 (the client
+ *     noticed and closed, or refused the page).
+ * Prints "seed S" first and "done mutations=N rounds=R" at the end. Exit 0, or
+ * 2 if the peer never showed up.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +35,9 @@
 #include <xenstore.h>
 
 enum { LEFT_CONS = 0, LEFT_PROD = 4, RIGHT_CONS = 8, RIGHT_PROD = 12, LEFT_ORDER = 16, RIGHT_ORDER = 18,
-       CLI_LIVE = 20, SRV_LIVE = 21, CLI_NOTIFY = 22, SRV_NOTIFY = 23, GRANTS = 24 };
+       CLI_LIVE = 20, SRV_LIVE = 21, CLI_NOTIFY = 22, SRV_NOTIFY = 23, GRANTS = 24, PAGE = 4096 };
+
+enum kind { INDEX, ORDER, LIVE, NOTIFY, GRANT_LIST, KINDS };
 
 static uint64_t rng;
 
@@ -51,12 +62,10 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static int read_number(struct xs_handle *xs, const char *path, const char *key)
+static int read_value(struct xs_handle *xs, const char *key)
 {
-    char full[256];
     unsigned int len;
-    snprintf(full, sizeof full, "%s/%s", path, key);
-    char *v = xs_read(xs, XBT_NULL, full, &len);
+    char *v = xs_read(xs, XBT_NULL, key, &len);
     if (!v) {
         return -1;
     }
@@ -65,11 +74,25 @@ static int read_number(struct xs_handle *xs, const char *path, const char *key)
     return n;
 }
 
+static int read_number(struct xs_handle *xs, const char *path, const char *key)
+{
+    char full[256];
+    snprintf(full, sizeof full, "%s/%s", path, key);
+    return read_value(xs, full);
+}
+
+struct ring {
+    uint8_t *data;
+    uint32_t size;
+    int cons, prod;  /* offsets of its indices in the control page */
+    int pages;       /* granted pages; 0: inside the control page */
+};
+
 struct channel {
     volatile uint8_t *page;
-    uint8_t *left, *right;       /* left: we write; right: we read */
-    uint32_t left_size, right_size;
-    int left_pages, right_pages;  /* 0: in the control page */
+    struct ring left, right;  /* left: client -> server */
+    struct ring *out, *in;    /* the ring we write, the ring we read */
+    int peer_notify;          /* the byte where we ask the peer to wake us */
     evtchn_port_t port;
 };
 
@@ -78,22 +101,112 @@ static volatile uint32_t *u32(struct channel *c, int off)
     return (volatile uint32_t *)(c->page + off);
 }
 
-static void *ring_memory(xengnttab_handle *g, int peer, struct channel *c, int order, int first_ref, int *pages)
+static void init_roles(struct channel *c, bool server)
 {
-    if (order == 10) {
-        *pages = 0;
-        return (void *)(c->page + 1024);
+    c->left.cons = LEFT_CONS;
+    c->left.prod = LEFT_PROD;
+    c->right.cons = RIGHT_CONS;
+    c->right.prod = RIGHT_PROD;
+    c->out = server ? &c->right : &c->left;
+    c->in = server ? &c->left : &c->right;
+    c->peer_notify = server ? CLI_NOTIFY : SRV_NOTIFY;
+}
+
+/* Honest traffic between the mutations, as long as the indices make sense. */
+static void move_data(struct channel *c)
+{
+    struct ring *o = c->out, *i = c->in;
+    uint32_t cons = __atomic_load_n(u32(c, o->cons), __ATOMIC_ACQUIRE);
+    uint32_t prod = __atomic_load_n(u32(c, o->prod), __ATOMIC_ACQUIRE);
+    if (prod - cons < o->size) {
+        uint32_t n = below(o->size - (prod - cons)) + 1;
+        for (uint32_t k = 0; k < n; k++) {
+            o->data[(prod + k) & (o->size - 1)] = (uint8_t)(prod + k);
+        }
+        __atomic_store_n(u32(c, o->prod), prod + n, __ATOMIC_RELEASE);
     }
-    if (order == 11) {
-        *pages = 0;
-        return (void *)(c->page + 2048);
+    cons = __atomic_load_n(u32(c, i->cons), __ATOMIC_ACQUIRE);
+    prod = __atomic_load_n(u32(c, i->prod), __ATOMIC_ACQUIRE);
+    if (prod - cons <= i->size) {
+        __atomic_store_n(u32(c, i->cons), cons + below(prod - cons + 1), __ATOMIC_RELEASE);
     }
-    *pages = 1 << (order - 12);
+    /* ask to be woken both ways, as a reader and writer would */
+    __atomic_or_fetch(&c->page[c->peer_notify], 3, __ATOMIC_SEQ_CST);
+}
+
+/* A value a careless or malicious peer might write: random, extreme, or close to the current one. */
+static uint32_t hostile_value(uint32_t current, uint32_t size)
+{
+    switch (below(8)) {
+    case 0: return (uint32_t)next();
+    case 1: return 0;
+    case 2: return 0xffffffffu;
+    case 3: return current + below(5) - 2;
+    case 4: return current + size;
+    case 5: return current + size + 1;
+    case 6: return current - size - 1;
+    default: return current ^ (1u << below(32));
+    }
+}
+
+static void mutate_kind(struct channel *c, enum kind kind)
+{
+    uint32_t size = c->left.size > c->right.size ? c->left.size : c->right.size;
+    switch (kind) {
+    case INDEX: {
+        int off = 4 * (int)below(4);
+        __atomic_store_n(u32(c, off), hostile_value(*u32(c, off), size), __ATOMIC_SEQ_CST);
+        break;
+    }
+    case ORDER: {
+        int off = below(2) ? LEFT_ORDER : RIGHT_ORDER;
+        *(volatile uint16_t *)(c->page + off) = (uint16_t)(below(2) ? below(24) : next());
+        break;
+    }
+    case LIVE:
+        c->page[CLI_LIVE + below(2)] = (uint8_t)(below(2) ? below(4) : next());
+        break;
+    case NOTIFY:
+        __atomic_store_n(&c->page[CLI_NOTIFY + below(2)], (uint8_t)next(), __ATOMIC_SEQ_CST);
+        break;
+    default: /* the grant list (and whatever lies after it, up to the first in-page ring) */
+        __atomic_store_n(u32(c, GRANTS + 4 * (int)below((1024 - GRANTS) / 4)), (uint32_t)next(), __ATOMIC_SEQ_CST);
+        break;
+    }
+}
+
+static void mutate(struct channel *c)
+{
+    mutate_kind(c, (enum kind)below(KINDS));
+}
+
+/* Takes what the peer signalled, so that its events keep coming as they would to a reader. */
+static void drain_events(xenevtchn_handle *e)
+{
+    struct pollfd p = { .fd = xenevtchn_fd(e), .events = POLLIN };
+    if (poll(&p, 1, 0) > 0) {
+        int port = xenevtchn_pending(e);
+        if (port >= 0) {
+            xenevtchn_unmask(e, port);
+        }
+    }
+}
+
+/* ---- client ---- */
+
+static void *map_ring(xengnttab_handle *g, int peer, struct channel *c, struct ring *r, int order, int first_ref)
+{
+    r->size = 1u << order;
+    if (order == 10 || order == 11) {
+        r->pages = 0;
+        return (void *)(c->page + (order == 10 ? 1024 : 2048));
+    }
+    r->pages = 1 << (order - 12);
     uint32_t refs[256];
-    for (int i = 0; i < *pages; i++) {
+    for (int i = 0; i < r->pages; i++) {
         refs[i] = *u32(c, GRANTS + 4 * (first_ref + i));
     }
-    return xengnttab_map_domain_grant_refs(g, *pages, peer, refs, PROT_READ | PROT_WRITE);
+    return xengnttab_map_domain_grant_refs(g, r->pages, peer, refs, PROT_READ | PROT_WRITE);
 }
 
 static int connect_round(struct xs_handle *xs, xenevtchn_handle *e, xengnttab_handle *g, int peer,
@@ -121,11 +234,9 @@ static int connect_round(struct xs_handle *xs, xenevtchn_handle *e, xengnttab_ha
         return -1;
     }
     int lo = *(volatile uint16_t *)(c->page + LEFT_ORDER), ro = *(volatile uint16_t *)(c->page + RIGHT_ORDER);
-    c->left_size = 1u << lo;
-    c->right_size = 1u << ro;
-    c->left = ring_memory(g, peer, c, lo, 0, &c->left_pages);
-    c->right = ring_memory(g, peer, c, ro, c->left_pages, &c->right_pages);
-    if (!c->left || !c->right) {
+    c->left.data = map_ring(g, peer, c, &c->left, lo, 0);
+    c->right.data = map_ring(g, peer, c, &c->right, ro, c->left.pages);
+    if (!c->left.data || !c->right.data) {
         fprintf(stderr, "vchan-hostile: cannot map the rings of %s (orders %d/%d)\n", path, lo, ro);
         exit(3);
     }
@@ -135,145 +246,272 @@ static int connect_round(struct xs_handle *xs, xenevtchn_handle *e, xengnttab_ha
     return 0;
 }
 
-/* Honest traffic between the mutations, as long as the indices make sense. */
-static void move_data(struct channel *c)
-{
-    uint32_t cons = __atomic_load_n(u32(c, LEFT_CONS), __ATOMIC_ACQUIRE);
-    uint32_t prod = __atomic_load_n(u32(c, LEFT_PROD), __ATOMIC_ACQUIRE);
-    if (prod - cons < c->left_size) {
-        uint32_t n = below(c->left_size - (prod - cons)) + 1;
-        for (uint32_t i = 0; i < n; i++) {
-            c->left[(prod + i) & (c->left_size - 1)] = (uint8_t)(prod + i);
-        }
-        __atomic_store_n(u32(c, LEFT_PROD), prod + n, __ATOMIC_RELEASE);
-    }
-    cons = __atomic_load_n(u32(c, RIGHT_CONS), __ATOMIC_ACQUIRE);
-    prod = __atomic_load_n(u32(c, RIGHT_PROD), __ATOMIC_ACQUIRE);
-    if (prod - cons <= c->right_size) {
-        __atomic_store_n(u32(c, RIGHT_CONS), cons + below(prod - cons + 1), __ATOMIC_RELEASE);
-    }
-    /* ask to be woken both ways, as a reader and writer would */
-    __atomic_or_fetch(&c->page[SRV_NOTIFY], 3, __ATOMIC_SEQ_CST);
-}
-
-/* A value a careless or malicious peer might write: random, extreme, or close to the current one. */
-static uint32_t hostile_value(uint32_t current, uint32_t size)
-{
-    switch (below(8)) {
-    case 0: return (uint32_t)next();
-    case 1: return 0;
-    case 2: return 0xffffffffu;
-    case 3: return current + below(5) - 2;
-    case 4: return current + size;
-    case 5: return current + size + 1;
-    case 6: return current - size - 1;
-    default: return current ^ (1u << below(32));
-    }
-}
-
-static void mutate(struct channel *c)
-{
-    uint32_t size = c->left_size > c->right_size ? c->left_size : c->right_size;
-    switch (below(5)) {
-    case 0: { /* an index */
-        int off = 4 * (int)below(4);
-        __atomic_store_n(u32(c, off), hostile_value(*u32(c, off), size), __ATOMIC_SEQ_CST);
-        break;
-    }
-    case 1: { /* an order */
-        int off = below(2) ? LEFT_ORDER : RIGHT_ORDER;
-        *(volatile uint16_t *)(c->page + off) = (uint16_t)(below(2) ? below(24) : next());
-        break;
-    }
-    case 2: /* a live byte */
-        c->page[CLI_LIVE + below(2)] = (uint8_t)(below(2) ? below(4) : next());
-        break;
-    case 3: /* a notify byte */
-        __atomic_store_n(&c->page[CLI_NOTIFY + below(2)], (uint8_t)next(), __ATOMIC_SEQ_CST);
-        break;
-    default: /* the grant list (and whatever lies after it, up to the first in-page ring) */
-        __atomic_store_n(u32(c, GRANTS + 4 * (int)below((1024 - GRANTS) / 4)), (uint32_t)next(), __ATOMIC_SEQ_CST);
-        break;
-    }
-}
-
-static void close_round(xenevtchn_handle *e, xengnttab_handle *g, struct channel *c)
+static void close_client_round(xenevtchn_handle *e, xengnttab_handle *g, struct channel *c)
 {
     c->page[CLI_LIVE] = 0;
-    if (c->left_pages) {
-        xengnttab_unmap(g, c->left, c->left_pages);
+    if (c->left.pages) {
+        xengnttab_unmap(g, c->left.data, c->left.pages);
     }
-    if (c->right_pages) {
-        xengnttab_unmap(g, c->right, c->right_pages);
+    if (c->right.pages) {
+        xengnttab_unmap(g, c->right.data, c->right.pages);
     }
     xengnttab_unmap(g, (void *)c->page, 1); /* fires the unmap notification */
     xenevtchn_notify(e, c->port);
     xenevtchn_unbind(e, c->port);
 }
 
+/* ---- server ---- */
+
+static const int ORDERS[][2] = {{10, 11}, {11, 10}, {12, 12}, {13, 11}, {11, 13}};
+
+static void *share_ring(xengntshr_handle *s, int peer, struct channel *c, struct ring *r, int order, int *next_ref)
+{
+    r->size = 1u << order;
+    if (order == 10 || order == 11) {
+        r->pages = 0;
+        return (void *)(c->page + (order == 10 ? 1024 : 2048));
+    }
+    r->pages = 1 << (order - 12);
+    uint32_t refs[256];
+    void *memory = xengntshr_share_pages(s, peer, r->pages, refs, 1);
+    for (int i = 0; memory && i < r->pages; i++) {
+        *u32(c, GRANTS + 4 * (*next_ref)++) = refs[i];
+    }
+    return memory;
+}
+
+static bool write_key(struct xs_handle *xs, xs_transaction_t t, const char *path, const char *key, int value,
+                      struct xs_permissions *perms)
+{
+    char full[256], text[16];
+    snprintf(full, sizeof full, "%s/%s", path, key);
+    snprintf(text, sizeof text, "%d", value);
+    return xs_write(xs, t, full, text, strlen(text)) && xs_set_permissions(xs, t, full, perms, 2);
+}
+
+/* Both keys in one transaction, readable by the peer only, retried while it conflicts. */
+static int publish_keys(struct xs_handle *xs, int self, int peer, const char *path, uint32_t ref, int port)
+{
+    struct xs_permissions perms[2] = { { .id = self, .perms = XS_PERM_NONE }, { .id = peer, .perms = XS_PERM_READ } };
+    for (;;) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        if (t == XBT_NULL) {
+            return -1;
+        }
+        if (!write_key(xs, t, path, "ring-ref", (int)ref, perms)
+                || !write_key(xs, t, path, "event-channel", port, perms)) {
+            xs_transaction_end(xs, t, true);
+            return -1;
+        }
+        if (xs_transaction_end(xs, t, false)) {
+            return 0;
+        }
+        if (errno != EAGAIN) {
+            return -1;
+        }
+    }
+}
+
+static int publish_round(struct xs_handle *xs, xenevtchn_handle *e, xengntshr_handle *s, int self, int peer,
+                         const char *path, long round, struct channel *c)
+{
+    int port = xenevtchn_bind_unbound_port(e, peer);
+    if (port < 0) {
+        return -1;
+    }
+    c->port = port;
+    xenevtchn_unmask(e, c->port);
+    uint32_t ref;
+    /* the unmap notification tells the client if we die */
+    c->page = xengntshr_share_page_notify(s, peer, &ref, 1, SRV_LIVE, c->port);
+    if (!c->page) {
+        return -1;
+    }
+    memset((void *)c->page, 0, PAGE);
+    const int *orders = ORDERS[round % (long)(sizeof ORDERS / sizeof ORDERS[0])];
+    *(volatile uint16_t *)(c->page + LEFT_ORDER) = (uint16_t)orders[0];
+    *(volatile uint16_t *)(c->page + RIGHT_ORDER) = (uint16_t)orders[1];
+    int next_ref = 0;
+    c->left.data = share_ring(s, peer, c, &c->left, orders[0], &next_ref);
+    c->right.data = share_ring(s, peer, c, &c->right, orders[1], &next_ref);
+    if (!c->left.data || !c->right.data) {
+        return -1;
+    }
+    c->page[CLI_NOTIFY] = 1;
+    c->page[CLI_LIVE] = 2;
+    c->page[SRV_LIVE] = 1;
+    return publish_keys(xs, self, peer, path, ref, c->port);
+}
+
+/* Sleeps on the event channel until the client's live byte leaves 2; 1 if it came, 0 if it refused. */
+static int await_client(xenevtchn_handle *e, struct channel *c, long timeout_ms)
+{
+    long deadline = now_ms() + timeout_ms;
+    while (c->page[CLI_LIVE] == 2) {
+        long left = deadline - now_ms();
+        if (left <= 0) {
+            return -1;
+        }
+        struct pollfd p = { .fd = xenevtchn_fd(e), .events = POLLIN };
+        if (poll(&p, 1, (int)left) > 0) {
+            drain_events(e);
+        }
+    }
+    return c->page[CLI_LIVE] != 0;
+}
+
+static void close_server_round(struct xs_handle *xs, xenevtchn_handle *e, xengntshr_handle *s, const char *path,
+                               struct channel *c)
+{
+    c->page[SRV_LIVE] = 0;
+    xs_rm(xs, XBT_NULL, path);
+    if (c->left.pages) {
+        xengntshr_unshare(s, c->left.data, c->left.pages);
+    }
+    if (c->right.pages) {
+        xengntshr_unshare(s, c->right.data, c->right.pages);
+    }
+    xengntshr_unshare(s, (void *)c->page, 1); /* fires the unmap notification */
+    xenevtchn_notify(e, c->port);
+    xenevtchn_unbind(e, c->port);
+}
+
+/* ---- both ---- */
+
+struct options {
+    bool server;
+    int peer;
+    const char *prefix;
+    long per_round, mutations, timeout_ms;
+    uint64_t seed;
+};
+
+struct xen {
+    struct xs_handle *xs;
+    xenevtchn_handle *e;
+    xengnttab_handle *g;
+    xengntshr_handle *s;
+    int self;
+};
+
+/* Data both ways, with up to 2K mutations at random moments in between; returns how many were done. */
+static long attack(struct xen *x, const struct options *o, const char *path, struct channel *c)
+{
+    long budget = below((uint32_t)(2 * o->per_round)) + 1, done = 0;
+    for (long step = 0; done < budget; step++) {
+        for (uint32_t k = below(4); k > 0; k--) {
+            move_data(c);
+        }
+        if (below(2)) {
+            mutate(c);
+            done++;
+        }
+        if (below(4) == 0) {
+            xenevtchn_notify(x->e, c->port);
+        }
+        drain_events(x->e);
+        /* the peer gives up on the channel: a server removes its keys, a client its live byte */
+        if (step % 16 == 15 && (o->server ? c->page[CLI_LIVE] == 0 : read_number(x->xs, path, "ring-ref") < 0)) {
+            break;
+        }
+    }
+    return done;
+}
+
+/* One channel as a server: publish, maybe corrupt what the client will check, wait for it, attack, close. */
+static long server_round(struct xen *x, const struct options *o, const char *path, long round)
+{
+    struct channel c;
+    memset(&c, 0, sizeof c);
+    init_roles(&c, true);
+    if (publish_round(x->xs, x->e, x->s, x->self, o->peer, path, round, &c) < 0) {
+        fprintf(stderr, "vchan-hostile: cannot publish %s: %s\n", path, strerror(errno));
+        exit(3);
+    }
+    long done = 0;
+    if (below(8) == 0) {
+        for (uint32_t k = below(4) + 1; k > 0; k--, done++) {
+            mutate_kind(&c, below(2) ? ORDER : GRANT_LIST);
+        }
+    }
+    int came = await_client(x->e, &c, o->timeout_ms);
+    if (came < 0) {
+        fprintf(stderr, "vchan-hostile: no client at %s within %ld ms\n", path, o->timeout_ms);
+        exit(2);
+    }
+    if (came) {
+        done += attack(x, o, path, &c);
+    }
+    close_server_round(x->xs, x->e, x->s, path, &c);
+    return done;
+}
+
+static long client_round(struct xen *x, const struct options *o, const char *path)
+{
+    struct channel c;
+    memset(&c, 0, sizeof c);
+    init_roles(&c, false);
+    if (connect_round(x->xs, x->e, x->g, o->peer, path, o->timeout_ms, &c) < 0) {
+        fprintf(stderr, "vchan-hostile: no server at %s within %ld ms: %s\n", path, o->timeout_ms, strerror(errno));
+        exit(2);
+    }
+    long done = attack(x, o, path, &c);
+    close_client_round(x->e, x->g, &c);
+    return done;
+}
+
+static int parse(int argc, char **argv, struct options *o)
+{
+    *o = (struct options){ .per_round = 100, .mutations = 1000, .timeout_ms = 30000, .seed = 1 };
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--server")) { o->server = true; continue; }
+        if (i + 1 == argc) break;
+        if (!strcmp(argv[i], "--peer")) o->peer = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--path-prefix")) o->prefix = argv[++i];
+        else if (!strcmp(argv[i], "--per-round")) o->per_round = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--mutations")) o->mutations = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--seed")) o->seed = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--timeout-ms")) o->timeout_ms = atol(argv[++i]);
+        else { fprintf(stderr, "vchan-hostile: unknown option %s\n", argv[i]); return -1; }
+    }
+    if (!o->prefix || o->per_round < 1) {
+        fprintf(stderr, "usage: vchan-hostile [--server] --peer DOMID --path-prefix P --mutations M --seed S"
+                        " [--per-round K] [--timeout-ms T]\n");
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    int peer = 0;
-    const char *prefix = NULL;
-    long per_round = 100, mutations = 1000, timeout_ms = 30000, rounds = 0;
-    uint64_t seed = 1;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--peer")) peer = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--path-prefix")) prefix = argv[i + 1];
-        else if (!strcmp(argv[i], "--per-round")) per_round = atol(argv[i + 1]);
-        else if (!strcmp(argv[i], "--mutations")) mutations = atol(argv[i + 1]);
-        else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 0);
-        else if (!strcmp(argv[i], "--timeout-ms")) timeout_ms = atol(argv[i + 1]);
-        else { fprintf(stderr, "vchan-hostile: unknown option %s\n", argv[i]); return 64; }
-    }
-    if (!prefix || per_round < 1) {
-        fprintf(stderr, "usage: vchan-hostile --peer DOMID --path-prefix P --mutations M --seed S [--per-round K]\n");
+    struct options o;
+    if (parse(argc, argv, &o) < 0) {
         return 64;
     }
-    rng = seed;
-    printf("seed %" PRIu64 "\n", seed);
+    rng = o.seed;
+    printf("seed %" PRIu64 "\n", o.seed);
     fflush(stdout);
-    struct xs_handle *xs = xs_open(0);
-    xenevtchn_handle *e = xenevtchn_open(NULL, 0);
-    xengnttab_handle *g = xengnttab_open(NULL, 0);
-    if (!xs || !e || !g) {
+    struct xen x = { xs_open(0), xenevtchn_open(NULL, 0), xengnttab_open(NULL, 0), xengntshr_open(NULL, 0), -1 };
+    if (!x.xs || !x.e || !x.g || !x.s) {
         fprintf(stderr, "vchan-hostile: cannot open the Xen libraries: %s\n", strerror(errno));
         return 2;
     }
-    long done = 0;
-    for (long r = 0; done < mutations; r++, rounds++) {
+    /* who we are, for the keys' owner, as libxenvchan finds out */
+    if (o.server && (x.self = read_value(x.xs, "domid")) < 0) {
+        fprintf(stderr, "vchan-hostile: cannot read our domid: %s\n", strerror(errno));
+        return 2;
+    }
+    long done = 0, rounds = 0;
+    for (; done < o.mutations; rounds++) {
         char path[200];
-        snprintf(path, sizeof path, "%s%ld", prefix, r);
-        struct channel c;
-        memset(&c, 0, sizeof c);
-        if (connect_round(xs, e, g, peer, path, timeout_ms, &c) < 0) {
-            fprintf(stderr, "vchan-hostile: no server at %s within %ld ms: %s\n", path, timeout_ms, strerror(errno));
-            return 2;
-        }
-        long budget = below((uint32_t)(2 * per_round)) + 1;
-        for (long step = 0; budget > 0; step++) {
-            for (uint32_t k = below(4); k > 0; k--) {
-                move_data(&c);
-            }
-            if (below(2)) {
-                mutate(&c);
-                done++;
-                budget--;
-            }
-            if (below(4) == 0) {
-                xenevtchn_notify(e, c.port);
-            }
-            /* the server removes its keys when it gives up on the channel */
-            if (step % 16 == 15 && read_number(xs, path, "ring-ref") < 0) {
-                break;
-            }
-        }
-        close_round(e, g, &c);
+        snprintf(path, sizeof path, "%s%ld", o.prefix, rounds);
+        done += o.server ? server_round(&x, &o, path, rounds) : client_round(&x, &o, path);
     }
     printf("done mutations=%ld rounds=%ld\n", done, rounds);
     fflush(stdout);
-    xengnttab_close(g);
-    xenevtchn_close(e);
-    xs_close(xs);
+    xengntshr_close(x.s);
+    xengnttab_close(x.g);
+    xenevtchn_close(x.e);
+    xs_close(x.xs);
     return 0;
 }

@@ -13,12 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Bystanders: pairs of channels on the same event loop as the victim, each
- * echoing seeded data (client → server → client, checked byte for byte). Proves that an attack on one channel leaves the others
- * running and intact.
+ * echoing seeded data (client → server → client, checked byte for byte).
+ * Proves that an attack on one channel leaves the others running and intact;
+ * {@link AttackWindow} measures how fast they run.
  */
 final class HealthyChannels implements AutoCloseable {
 
@@ -55,10 +57,16 @@ final class HealthyChannels implements AutoCloseable {
                 for (int i = 0; i < pairs.size(); i++) {
                     echoOnce(i, random);
                 }
+                wakeWaiters();
             }
         } catch (Throwable t) {
             failures.add(t);
+            wakeWaiters();
         }
+    }
+
+    private synchronized void wakeWaiters() {
+        notifyAll();
     }
 
     private void echoOnce(int index, SplittableRandom random) throws IOException {
@@ -92,16 +100,40 @@ final class HealthyChannels implements AutoCloseable {
         return r;
     }
 
-    /** Every pair completed round trips since {@code before}, and none failed. */
-    void assertEveryPairProgressedSince(long[] before) {
+    static long sum(long[] counts) {
+        long total = 0;
+        for (long c : counts) {
+            total += c;
+        }
+        return total;
+    }
+
+    /** Waits until all pairs together completed {@code count} more round trips than {@code since}. */
+    synchronized long[] awaitMore(long[] since, long count) throws InterruptedException {
+        long target = sum(since) + count;
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            assertHealthy();
+            long[] now = roundTrips();
+            if (sum(now) >= target) {
+                return now;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("healthy channels did not make " + count + " round trips in " + TIMEOUT);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+
+    /** Every pair completed round trips since {@code before}, and none failed; returns how many in all. */
+    long assertEveryPairProgressedSince(long[] before) {
         assertHealthy();
         long[] now = roundTrips();
-        long total = 0;
         for (int i = 0; i < now.length; i++) {
             assertTrue(now[i] > before[i], "healthy channel " + i + " made no progress during the attack");
-            total += now[i] - before[i];
         }
-        System.out.printf("%d healthy channels: %d verified round trips during the attack%n", now.length, total);
+        return sum(now) - sum(before);
     }
 
     void assertHealthy() {

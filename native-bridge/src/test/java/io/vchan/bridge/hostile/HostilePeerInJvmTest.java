@@ -37,7 +37,7 @@ class HostilePeerInJvmTest {
 
     @Test
     void aCorruptedPageFailsOnlyThatChannelInEitherRole() throws Exception {
-        long target = FuzzBudget.totalMutations() - FuzzBudget.totalMutations() / 2;
+        long target = FuzzBudget.javaMutations();
         long seed = FuzzBudget.seed(0x1a7a_f022L);
         System.out.println("in-JVM hostile peer: seed " + seed + " (replay: -Dvchan.fuzz.seed)");
         SplittableRandom random = new SplittableRandom(seed);
@@ -52,7 +52,7 @@ class HostilePeerInJvmTest {
                 GrantMapper attacker = platform.openGrantMapper(CLIENT)) {
             loop.channels(CLIENT);
             Resources baseline = platform.resources();
-            long[] before = healthy.roundTrips();
+            AttackWindow window = AttackWindow.open(healthy);
             long start = System.nanoTime();
             while (mutations < target) {
                 String path = "/local/domain/0/data/vchan/1/victim-" + rounds;
@@ -70,7 +70,7 @@ class HostilePeerInJvmTest {
             }
             System.out.printf("in-JVM hostile peer: %d mutations over %d channels in %d ms, %d caught%n",
                     mutations, rounds, (System.nanoTime() - start) / 1_000_000, caught);
-            healthy.assertEveryPairProgressedSince(before);
+            window.assertProgressAndReport();
             assertTrue(caught > 0, "no corruption was ever detected: the fuzzer is not reaching the checks");
             assertTrue(platform.resources().equals(baseline),
                     "resources leaked: " + baseline + " -> " + platform.resources());
