@@ -56,12 +56,18 @@ class SoakTest extends VchanTestSupport {
                 .toMat(clientGot.sink(), Keep.both())
                 .run(mat);
 
-        assertEquals(BYTES, await(client.second()), "bytes the client received");
-        assertEquals(BYTES, await(serverReceived), "bytes the server received");
+        assertEquals(BYTES, awaitTransfer(client.second()), "bytes the client received");
+        assertEquals(BYTES, awaitTransfer(serverReceived), "bytes the server received");
         assertEquals(serverSent.hex(), clientGot.hex(), "server to client");
         assertEquals(clientSent.hex(), serverGot.hex(), "client to server");
         await(await(server).whenClosed());
         await(await(client.first()).whenClosed());
+    }
+
+    /** The usual timeout plus a second per 32 MiB: generating and hashing, not the channel, set the pace. */
+    private static <T> T awaitTransfer(CompletionStage<T> stage) throws Exception {
+        long millis = TIMEOUT.toMillis() + (BYTES >> 25) * 1000;
+        return stage.toCompletableFuture().get(millis, TimeUnit.MILLISECONDS);
     }
 
     private static void complete(CompletableFuture<Long> f, Long v, Throwable e) {
