@@ -100,30 +100,53 @@ public final class VchanServer {
         List<XenStorePermission> perms = List.of(
                 XenStorePermission.owner(self, false, false), XenStorePermission.readOnly(peer));
         try (XenStore xs = platform.openXenStore(self)) {
-            long backoffNanos = 100_000;
-            for (int attempt = 1; ; attempt++) {
-                int t = xs.beginTransaction();
-                boolean committed;
-                try {
-                    write(xs, t, path + "/ring-ref", ringRef, perms);
-                    write(xs, t, path + "/event-channel", port, perms);
-                } catch (IOException | RuntimeException e) {
-                    xs.endTransaction(t, true);
-                    throw e;
+            // The channel's directory first, outside the transaction: created inside it, it would
+            // change the parent directory that every other channel's publication changes too, and
+            // concurrent publications would keep conflicting (EAGAIN) and backing off.
+            boolean created = xs.read(0, path).isEmpty();
+            xs.write(0, path, new byte[0]);
+            try {
+                xs.setPermissions(0, path, perms);
+                publishKeysInTransaction(xs, path, perms, ringRef, port);
+            } catch (IOException | RuntimeException e) {
+                if (created) {
+                    try {
+                        xs.remove(0, path);
+                    } catch (XenException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
                 }
-                committed = xs.endTransaction(t, false);
-                if (committed) {
-                    return;
-                }
-                if (attempt == MAX_PUBLISH_ATTEMPTS) {
-                    throw new XenException("xs_transaction_end", Errno.EAGAIN,
-                            "gave up publishing " + path + " after " + attempt + " conflicting attempts");
-                }
-                // Another writer conflicted: back off a little, with jitter, and retry.
-                LockSupport.parkNanos(
-                        backoffNanos + (long) (Math.random() * backoffNanos));
-                backoffNanos = Math.min(backoffNanos * 2, 50_000_000);
+                throw e;
             }
+        }
+    }
+
+    /** ring-ref and event-channel appear together, with their permissions, or not at all. */
+    private static void publishKeysInTransaction(XenStore xs, String path, List<XenStorePermission> perms,
+            int ringRef, int port) throws IOException {
+        long backoffNanos = 100_000;
+        for (int attempt = 1; ; attempt++) {
+            int t = xs.beginTransaction();
+            boolean committed;
+            try {
+                write(xs, t, path + "/ring-ref", ringRef, perms);
+                write(xs, t, path + "/event-channel", port, perms);
+            } catch (IOException | RuntimeException e) {
+                xs.endTransaction(t, true);
+                throw e;
+            }
+            committed = xs.endTransaction(t, false);
+            if (committed) {
+                return;
+            }
+            if (attempt == MAX_PUBLISH_ATTEMPTS) {
+                throw new XenException("xs_transaction_end", Errno.EAGAIN,
+                        "gave up publishing " + path + " after " + attempt + " conflicting attempts");
+            }
+            // Another writer conflicted: back off a little, with jitter, and retry.
+            LockSupport.parkNanos(
+                    backoffNanos + (long) (Math.random() * backoffNanos));
+            backoffNanos = Math.min(backoffNanos * 2, 50_000_000);
         }
     }
 
