@@ -1,6 +1,10 @@
 package io.vchan.connector.impl;
 
 import io.vchan.bridge.ring.RingEndpoint;
+import io.vchan.connector.impl.EndpointProtocol.Data;
+import io.vchan.connector.impl.EndpointProtocol.EndOfStream;
+import io.vchan.connector.impl.EndpointProtocol.PeerGone;
+import io.vchan.connector.impl.EndpointProtocol.ReadResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.pekko.util.ByteString;
@@ -24,12 +28,51 @@ final class ChunkedRing {
         this.chunkSize = chunkSize;
     }
 
-    RingEndpoint endpoint() {
-        return endpoint;
+    /**
+     * A fresh chunk ({@code Data}), or {@code EndOfStream} / {@code PeerGone}; or
+     * null once the peer has been asked to signal when it writes (the port then
+     * says "look again"). Looks {@code spins} more times first: cheaper than
+     * sleeping when the peer is busy writing.
+     */
+    ReadResult readOrArm(int spins) throws IOException {
+        for (int spin = 0; ; spin++) {
+            ByteString chunk = read();
+            if (chunk != null) {
+                return new Data(chunk);
+            }
+            if (endpoint.isEndOfStream()) {
+                return endpoint.peerState() == RingEndpoint.PeerState.CLOSED ? PeerGone.INSTANCE
+                        : EndOfStream.INSTANCE;
+            }
+            if (spin >= spins && endpoint.armReadWakeup() == 0) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Copies as much of {@code data} as fits, looking at a full ring {@code spins}
+     * more times; returns the count. Fewer than all means the ring is full and the
+     * peer has been asked to signal when it reads.
+     */
+    int writeOrArm(ByteString data, int spins) throws IOException {
+        int total = 0;
+        for (int spin = 0; total < data.size(); ) {
+            int n = write(total == 0 ? data : data.drop(total));
+            total += n;
+            if (n > 0 || spin++ < spins) {
+                continue;
+            }
+            if (endpoint.armWriteWakeup() == 0) {
+                ConnectionCounters.add(counters.ringFullWaits, 1);
+                return total;
+            }
+        }
+        return total;
     }
 
     /** A fresh chunk of at most the chunk size of what is ready now, or null if nothing is. */
-    ByteString read() throws IOException {
+    private ByteString read() throws IOException {
         int ready = endpoint.dataReady();
         if (ready <= 0) {
             return null;
@@ -44,7 +87,7 @@ final class ChunkedRing {
     }
 
     /** Copies as much of {@code data} as fits now; returns the count (0 if the ring is full). */
-    int write(ByteString data) throws IOException {
+    private int write(ByteString data) throws IOException {
         int total = 0;
         try {
             for (ByteBuffer b : data.getByteBuffers()) {
@@ -68,11 +111,6 @@ final class ChunkedRing {
     /** A batch went into the ring completely. */
     void countRingWrite() {
         ConnectionCounters.add(counters.ringWrites, 1);
-    }
-
-    /** A write found the ring full and sleeps until the peer reads. */
-    void countFullWait() {
-        ConnectionCounters.add(counters.ringFullWaits, 1);
     }
 
     /** An event arrived on the port. */

@@ -7,7 +7,6 @@ import io.vchan.connector.VchanPeerClosedException;
 import io.vchan.connector.impl.EndpointProtocol.AwaitPeer;
 import io.vchan.connector.impl.EndpointProtocol.Close;
 import io.vchan.connector.impl.EndpointProtocol.Command;
-import io.vchan.connector.impl.EndpointProtocol.Data;
 import io.vchan.connector.impl.EndpointProtocol.EndOfStream;
 import io.vchan.connector.impl.EndpointProtocol.Failed;
 import io.vchan.connector.impl.EndpointProtocol.Opened;
@@ -288,21 +287,10 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         if (pendingRead == null) {
             return;
         }
-        for (int spin = 0; ; spin++) {
-            ByteString chunk = ring.read();
-            if (chunk != null) {
-                replyRead(new Data(chunk));
-                return;
-            }
-            if (endpoint.isEndOfStream()) {
-                replyRead(endpoint.peerState() == RingEndpoint.PeerState.CLOSED
-                        ? EndpointProtocol.PeerGone.INSTANCE : EndOfStream.INSTANCE);
-                return;
-            }
-            if (spin >= spinBeforeSleep && endpoint.armReadWakeup() == 0) {
-                return; // the peer will signal when it writes
-            }
-        }
+        ReadResult result = ring.readOrArm(spinBeforeSleep);
+        if (result != null) {
+            replyRead(result);
+        } // else the peer will signal when it writes
     }
 
     private void replyRead(ReadResult result) {
@@ -312,23 +300,15 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     }
 
     private void serviceWrites() throws IOException {
-        int spin = 0;
         while (!writes.isEmpty()) {
             PendingWrite w = writes.peek();
-            int n = w.writeInto(ring);
-            if (w.done()) {
-                writes.poll();
-                ring.countRingWrite();
-                w.command.reply().accept(null);
-                continue;
+            w.writeInto(ring, spinBeforeSleep);
+            if (!w.done()) {
+                return; // the ring is full: the peer will signal when it reads
             }
-            if (n > 0 || spin++ < spinBeforeSleep) {
-                continue;
-            }
-            if (endpoint.armWriteWakeup() == 0) {
-                ring.countFullWait();
-                return; // the peer will signal when it reads
-            }
+            writes.poll();
+            ring.countRingWrite();
+            w.command.reply().accept(null);
         }
         if (shutdownAfterWrites != null && shutdownAfterWrites != NO_REPLY) {
             endpoint.shutdownWrite();
@@ -442,10 +422,8 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             this.rest = command.data();
         }
 
-        int writeInto(ChunkedRing ring) throws IOException {
-            int n = ring.write(rest);
-            rest = rest.drop(n);
-            return n;
+        void writeInto(ChunkedRing ring, int spins) throws IOException {
+            rest = rest.drop(ring.writeOrArm(rest, spins));
         }
 
         boolean done() {

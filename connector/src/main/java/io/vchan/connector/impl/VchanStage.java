@@ -215,34 +215,26 @@ public final class VchanStage
 
         /**
          * Pushes a fresh chunk if downstream wants one and the ring has data; at
-         * end of stream completes; otherwise arms the peer's notification and
-         * waits for the port. Looks a few times first: cheaper than sleeping when
-         * the peer is busy writing.
+         * end of stream completes; otherwise waits for the port.
          */
         private void read() {
             if (ring == null || closing || !isAvailable(out)) {
                 return;
             }
+            EndpointProtocol.ReadResult result;
             try {
-                for (int spin = 0; ; spin++) {
-                    ByteString chunk = ring.read();
-                    if (chunk != null) {
-                        touch();
-                        ring.publishNotifications();
-                        push(out, chunk);
-                        return;
-                    }
-                    if (endpoint.isEndOfStream()) {
-                        endOfStream(endpoint.peerState() == RingEndpoint.PeerState.CLOSED);
-                        return;
-                    }
-                    if (spin >= settings.spinBeforeSleep() && endpoint.armReadWakeup() == 0) {
-                        return; // the peer signals when it writes
-                    }
-                }
+                result = ring.readOrArm(settings.spinBeforeSleep());
             } catch (IOException | RuntimeException e) {
                 ringFailed(e);
+                return;
             }
+            if (result instanceof EndpointProtocol.Data d) {
+                touch();
+                ring.publishNotifications();
+                push(out, d.bytes());
+            } else if (result != null) {
+                endOfStream(result == EndpointProtocol.PeerGone.INSTANCE);
+            } // else the peer signals when it writes
         }
 
         private void endOfStream(boolean peerGone) {
@@ -294,24 +286,16 @@ public final class VchanStage
                 return;
             }
             try {
-                int spin = 0;
-                while (!pending.isEmpty()) {
-                    int n = ring.write(pending);
+                if (!pending.isEmpty()) {
+                    int n = ring.writeOrArm(pending, settings.spinBeforeSleep());
                     if (n > 0) {
                         touch();
                         pending = pending.drop(n);
-                        if (pending.isEmpty()) {
-                            ring.countRingWrite();
-                        }
-                        continue;
                     }
-                    if (spin++ < settings.spinBeforeSleep()) {
-                        continue;
+                    if (!pending.isEmpty()) {
+                        return; // the ring is full: the peer signals when it reads
                     }
-                    if (endpoint.armWriteWakeup() == 0) {
-                        ring.countFullWait();
-                        return; // the peer signals when it reads
-                    }
+                    ring.countRingWrite();
                 }
             } catch (VchanClosedException e) {
                 if (!endpoint.isClosed()) {
