@@ -172,7 +172,7 @@ public final class VchanEndpoint implements AutoCloseable {
     /** Closes the channel and releases it; completes when that is done. Idempotent. */
     public CompletionStage<Done> closeAsync() {
         if (!closed.get()) {
-            handle.actor().tell(new EndpointProtocol.Close(() -> { }));
+            handle.actor().tell(EndpointProtocol.Close.INSTANCE);
         }
         return handle.closed().handle((ok, err) -> Done.getInstance());
     }

@@ -150,7 +150,6 @@ public final class VchanSettings {
         return readChunkSize;
     }
 
-
     public boolean halfClose() {
         return halfClose;
     }
@@ -207,7 +206,6 @@ public final class VchanSettings {
                 connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
     }
 
-
     public VchanSettings withHalfClose(boolean v) {
         return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
                 v, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
@@ -244,7 +242,7 @@ public final class VchanSettings {
                 + readRingSize + ", writeRingSize=" + writeRingSize + ", writeBufferSize=" + writeBufferSize
                 + ", readChunkSize=" + readChunkSize + ", halfClose=" + halfClose
                 + ", connectTimeout=" + connectTimeout + ", idleTimeout=" + idleTimeout + ", eventLoopThreads="
-                + eventLoopThreads
-                + ", spinBeforeSleep=" + spinBeforeSleep + ")";
+                + eventLoopThreads + ", spinBeforeSleep=" + spinBeforeSleep + ", blockingDispatcher="
+                + blockingDispatcher + ")";
     }
 }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.japi.Pair;
@@ -353,16 +354,34 @@ abstract class VchanFlowContract extends VchanTestSupport {
         IllegalStateException bug = new IllegalStateException("a reply callback failed");
 
         // a request whose reply throws: the actor must not survive holding the channel
-        conn.endpointActor().tell(new EndpointProtocol.Write(ByteString.fromString("x"), err -> {
+        conn.endpointActor().tell(new EndpointProtocol.AwaitPeer(err -> {
             throw bug;
         }));
         assertSame(bug, failureOf(conn.whenClosed()));
         assertSame(bug, client.down().request(1).expectError());
         client.up().expectCancellation();
-        server.down().request(2);
-        server.down().expectNext(ByteString.fromString("x"));
+        server.down().request(1);
         server.down().expectComplete();
         server.up().sendComplete();
+    }
+
+    @Test
+    void theActorRefusesToCopyOnceTheStageDrivesTheRing() throws Exception {
+        VchanPort port = freshPort();
+        Side server = server(port, serverSettings());
+        Side client = client(port, clientSettings());
+        CompletableFuture<Throwable> refused = new CompletableFuture<>();
+
+        // a second writer beside the stage would break the ring's one-writer rule
+        client.conn().endpointActor().tell(new EndpointProtocol.Write(ByteString.fromString("x"), refused::complete));
+        assertInstanceOf(IllegalStateException.class, await(refused));
+        client.up().sendNext(ByteString.fromString("y"));
+        server.down().request(1);
+        assertEquals(ByteString.fromString("y"), server.down().expectNext());
+        client.up().sendComplete();
+        server.up().sendComplete();
+        client.down().request(1).expectComplete();
+        server.down().request(1).expectComplete();
     }
 
     @Test

@@ -39,10 +39,6 @@ final class ChannelHandover {
         return endpoint.whenClosed();
     }
 
-    RingEndpoint endpoint() {
-        return endpoint;
-    }
-
     /** A connection's flow materialized a second time. */
     static final class AlreadyHandledException extends IllegalStateException {
         private static final long serialVersionUID = 1L;

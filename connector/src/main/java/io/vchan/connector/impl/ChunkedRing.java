@@ -1,6 +1,8 @@
 package io.vchan.connector.impl;
 
 import io.vchan.bridge.ring.RingEndpoint;
+import io.vchan.bridge.ring.VchanClosedException;
+import io.vchan.connector.VchanPeerClosedException;
 import io.vchan.connector.impl.EndpointProtocol.Data;
 import io.vchan.connector.impl.EndpointProtocol.EndOfStream;
 import io.vchan.connector.impl.EndpointProtocol.PeerGone;
@@ -54,21 +56,38 @@ final class ChunkedRing {
      * Copies as much of {@code data} as fits, looking at a full ring {@code spins}
      * more times; returns the count. Fewer than all means the ring is full and the
      * peer has been asked to signal when it reads.
+     *
+     * @throws VchanPeerClosedException the peer closed: says how much of {@code data} is lost
      */
     int writeOrArm(ByteString data, int spins) throws IOException {
         int total = 0;
-        for (int spin = 0; total < data.size(); ) {
-            int n = write(total == 0 ? data : data.drop(total));
-            total += n;
-            if (n > 0 || spin++ < spins) {
-                continue;
+        try {
+            for (ByteBuffer b : data.getByteBuffers()) {
+                for (int spin = 0; b.hasRemaining(); ) {
+                    int n = endpoint.write(b);
+                    total += n;
+                    if (n > 0 || spin++ < spins) {
+                        continue;
+                    }
+                    if (endpoint.armWriteWakeup() == 0) {
+                        ConnectionCounters.add(counters.ringFullWaits, 1);
+                        return total;
+                    }
+                }
             }
-            if (endpoint.armWriteWakeup() == 0) {
-                ConnectionCounters.add(counters.ringFullWaits, 1);
-                return total;
+            return total;
+        } catch (VchanClosedException e) {
+            if (endpoint.isClosed()) {
+                throw e; // closed here: whoever closed it says why
+            }
+            throw new VchanPeerClosedException("the peer closed " + endpoint.path() + " with "
+                    + (data.size() - total) + " bytes of ours not yet in the ring", e);
+        } finally {
+            if (total > 0) {
+                ConnectionCounters.add(counters.bytesOut, total);
+                counters.notificationsOut.lazySet(endpoint.notificationsSent());
             }
         }
-        return total;
     }
 
     /** A fresh chunk of at most the chunk size of what is ready now, or null if nothing is. */
@@ -84,28 +103,6 @@ final class ChunkedRing {
         }
         ConnectionCounters.add(counters.bytesIn, n);
         return ByteString.fromArrayUnsafe(chunk, 0, n);
-    }
-
-    /** Copies as much of {@code data} as fits now; returns the count (0 if the ring is full). */
-    private int write(ByteString data) throws IOException {
-        int total = 0;
-        try {
-            for (ByteBuffer b : data.getByteBuffers()) {
-                while (b.hasRemaining()) {
-                    int n = endpoint.write(b);
-                    if (n == 0) {
-                        return total;
-                    }
-                    total += n;
-                }
-            }
-            return total;
-        } finally {
-            if (total > 0) {
-                ConnectionCounters.add(counters.bytesOut, total);
-                counters.notificationsOut.lazySet(endpoint.notificationsSent());
-            }
-        }
     }
 
     /** A batch went into the ring completely. */

@@ -191,6 +191,10 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             r.reply().accept(new Failed(new IllegalStateException("a read is already pending")));
             return this;
         }
+        if (route.taken()) {
+            r.reply().accept(new Failed(drivenByStage()));
+            return this;
+        }
         if (readShutdown) {
             r.reply().accept(EndOfStream.INSTANCE);
             return this;
@@ -208,8 +212,18 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             w.reply().accept(new VchanClosedException("vchan " + endpoint.path() + " is shut down for writing"));
             return this;
         }
+        if (route.taken()) {
+            w.reply().accept(drivenByStage());
+            return this;
+        }
         writes.add(new PendingWrite(w));
         return service();
+    }
+
+    /** The ring has one reader and one writer: once a Flow stage drives it, only the stream may. */
+    private IllegalStateException drivenByStage() {
+        return new IllegalStateException("vchan " + endpoint.path() + " is driven by its Flow stage:"
+                + " read and write through the stream");
     }
 
     private Behavior<Command> onShutdownRead() {
@@ -256,7 +270,6 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         failPending(new VchanClosedException("vchan " + describe() + " was closed locally"));
         opened.completeExceptionally(new VchanClosedException("vchan " + describe() + " closed before it opened"));
         release(null);
-        closed.whenComplete((ok, err) -> c.reply().run());
         return Behaviors.stopped();
     }
 
@@ -268,8 +281,10 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     private Behavior<Command> service() {
         try {
             if (!peerWaiters.isEmpty() && endpoint.peerState() != RingEndpoint.PeerState.WAITING) {
-                peerWaiters.forEach(w -> w.accept(null));
+                // answered before replying: a reply that throws must not be answered again
+                List<Consumer<Throwable>> answered = List.copyOf(peerWaiters);
                 peerWaiters.clear();
+                answered.forEach(w -> w.accept(null));
             }
             if (!peerWaiters.isEmpty()) {
                 return this; // the client is not there yet: nothing else can move
@@ -322,7 +337,8 @@ public final class EndpointActor extends AbstractBehavior<Command> {
 
     /** Fails everything pending, releases the channel and stops: whatever went wrong, nothing stays held. */
     private Behavior<Command> fail(Throwable cause) {
-        Throwable reported = cause instanceof VchanClosedException && !writes.isEmpty()
+        Throwable reported = cause instanceof VchanClosedException
+                && !(cause instanceof VchanPeerClosedException) && !writes.isEmpty()
                 ? new VchanPeerClosedException("the peer closed " + describe() + " with " + writes.size()
                         + " write(s) not yet in the ring", cause)
                 : cause;

@@ -45,8 +45,7 @@ public final class EndpointProtocol {
     }
 
     /** Close now: pending writes fail, the peer sees the close. Idempotent. */
-    public record Close(Runnable reply) implements Command {
-    }
+    public enum Close implements Command { INSTANCE }
 
     /** Close because something upstream failed; pending requests fail with {@code cause}. */
     public record Abort(Throwable cause) implements Command {

@@ -14,6 +14,11 @@ public final class EventRoute {
         taker = listener;
     }
 
+    /** True once a stage drives the ring: the actor then must not copy to or from it. */
+    boolean taken() {
+        return taker != null;
+    }
+
     /** Runs on the event loop thread. */
     void fire(Runnable toActor) {
         Runnable t = taker;

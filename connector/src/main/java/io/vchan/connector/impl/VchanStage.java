@@ -297,12 +297,6 @@ public final class VchanStage
                     }
                     ring.countRingWrite();
                 }
-            } catch (VchanClosedException e) {
-                if (!endpoint.isClosed()) {
-                    fail(new VchanPeerClosedException("the peer closed " + target.path() + " with "
-                            + pending.size() + " bytes of ours not yet in the ring", e));
-                }
-                return; // else the actor closed it: its release says why
             } catch (IOException | RuntimeException e) {
                 ringFailed(e);
                 return;
@@ -347,7 +341,7 @@ public final class VchanStage
             if (!isClosed(in)) {
                 cancel(in);
             }
-            handle.actor().tell(new EndpointProtocol.Close(() -> { }));
+            handle.actor().tell(EndpointProtocol.Close.INSTANCE);
         }
 
         /**
@@ -401,7 +395,7 @@ public final class VchanStage
                     + " closed before the peer connected"));
             // Stopped abruptly (materializer shut down): the actor still releases the channel.
             if (handle != null && !closing) {
-                handle.actor().tell(new EndpointProtocol.Close(() -> { }));
+                handle.actor().tell(EndpointProtocol.Close.INSTANCE);
             }
         }
     }
