@@ -29,7 +29,12 @@ public final class BlockingVchan implements AutoCloseable {
     private BlockingVchan(EventLoop loop, RingEndpoint endpoint) {
         this.loop = loop;
         this.endpoint = endpoint;
-        loop.register(endpoint.eventChannels(), endpoint.port(), this::onEvent);
+        try {
+            loop.register(endpoint.eventChannels(), endpoint.port(), this::onEvent);
+        } catch (RuntimeException e) {
+            endpoint.close(); // the loop would not have it: nothing else holds the channel
+            throw e;
+        }
     }
 
     public static BlockingVchan serve(EventLoop loop, DomainId self, DomainId peer, String path, int readMin,

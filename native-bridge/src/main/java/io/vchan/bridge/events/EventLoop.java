@@ -28,6 +28,8 @@ public final class EventLoop implements AutoCloseable {
     private final List<Worker> workers = new ArrayList<>();
     private final Map<DomainId, EventChannels> handles = new ConcurrentHashMap<>();
     private final Map<EventChannels, Map<Integer, Runnable>> listeners = new ConcurrentHashMap<>();
+    /** Handles that failed: no longer polled or handed out, closed with the loop. */
+    private final List<EventChannels> retired = new ArrayList<>();
     private final AtomicInteger nextWorker = new AtomicInteger();
     private volatile boolean closed;
 
@@ -92,10 +94,6 @@ public final class EventLoop implements AutoCloseable {
         return listeners.values().stream().mapToInt(Map::size).sum();
     }
 
-    public int threads() {
-        return workers.size();
-    }
-
     private void dispatch(EventChannels h) {
         Map<Integer, Runnable> ports = listeners.get(h);
         try {
@@ -109,15 +107,30 @@ public final class EventLoop implements AutoCloseable {
         } catch (XenException e) {
             if (!closed) {
                 LOG.log(Level.WARNING, "event channels of " + h.domain() + " failed; waking all its endpoints", e);
-                for (Worker w : workers) {
-                    w.waiter.remove(h);
-                }
+                retire(h);
                 if (ports != null) {
                     ports.values().forEach(Runnable::run);
                 }
             }
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "an event listener failed", e);
+        }
+    }
+
+    /**
+     * Forgets a failed handle: nobody polls it any more, and the next
+     * {@link #channels} for its domain opens a fresh one. Its endpoints,
+     * woken by the caller, find their calls failing and close; the handle
+     * itself is closed with the loop, as they may still hold it.
+     */
+    private void retire(EventChannels h) {
+        for (Worker w : workers) {
+            w.waiter.remove(h);
+        }
+        synchronized (this) {
+            handles.remove(h.domain(), h);
+            listeners.remove(h);
+            retired.add(h);
         }
     }
 
@@ -152,10 +165,17 @@ public final class EventLoop implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
+        }
+        // only once no worker runs: a worker may still wake the others' waiters
+        for (Worker w : workers) {
             w.waiter.close();
         }
         handles.values().forEach(EventChannels::close);
         handles.clear();
+        synchronized (this) {
+            retired.forEach(EventChannels::close);
+            retired.clear();
+        }
         listeners.clear();
     }
 

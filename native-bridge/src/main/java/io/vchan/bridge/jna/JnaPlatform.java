@@ -41,10 +41,6 @@ public final class JnaPlatform implements XenPlatform {
         return new JnaPlatform(true);
     }
 
-    public boolean simulated() {
-        return simulated;
-    }
-
     @Override
     public String name() {
         return simulated ? "xensim" : "xen";
@@ -89,8 +85,13 @@ public final class JnaPlatform implements XenPlatform {
         Pointer h = simulated
                 ? XensimLib.Evtchn.xensim_evtchn_open_as(null, 0, domain.value())
                 : EvtchnLib.xenevtchn_open(null, 0);
-        JnaEventChannels channels = new JnaEventChannels(nonNull(h, "xenevtchn_open"), domain);
-        return channels;
+        nonNull(h, "xenevtchn_open");
+        try {
+            return new JnaEventChannels(h, domain);
+        } catch (XenException | RuntimeException e) {
+            EvtchnLib.xenevtchn_close(h); // its fd could not be had: nothing else holds the handle
+            throw e;
+        }
     }
 
     @Override

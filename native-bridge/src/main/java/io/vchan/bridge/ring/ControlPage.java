@@ -65,10 +65,6 @@ final class ControlPage {
         INT.setRelease(page, offset, value);
     }
 
-    int getVolatile(int offset) {
-        return (int) INT.getVolatile(page, offset);
-    }
-
     void setVolatile(int offset, int value) {
         INT.setVolatile(page, offset, value);
     }

@@ -1,6 +1,5 @@
 package io.vchan.bridge.ring;
 
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 
 /**
@@ -59,10 +58,10 @@ final class Ring {
     }
 
     /** Copies up to {@code dst.remaining()} ready bytes out; returns how many. */
-    int read(ByteBuffer dst, int max) throws VchanProtocolException {
+    int read(ByteBuffer dst) throws VchanProtocolException {
         int cons = page.getAcquire(consOffset);
         int prod = page.getAcquire(prodOffset);
-        int n = Math.min(Math.min(dst.remaining(), max), checked(prod - cons, prod, cons));
+        int n = Math.min(dst.remaining(), checked(prod - cons, prod, cons));
         if (n == 0) {
             return 0;
         }
@@ -73,17 +72,16 @@ final class Ring {
             dst.put(dst.position() + first, data, 0, n - first);
         }
         dst.position(dst.position() + n);
-        // Our copy must be complete before the producer may reuse the space.
-        VarHandle.fullFence();
+        // Release: our copy is complete before the producer may reuse the space.
         page.setRelease(consOffset, cons + n);
         return n;
     }
 
     /** Copies up to {@code src.remaining()} bytes in, as space allows; returns how many. */
-    int write(ByteBuffer src, int max) throws VchanProtocolException {
+    int write(ByteBuffer src) throws VchanProtocolException {
         int prod = page.getAcquire(prodOffset);
         int cons = page.getAcquire(consOffset);
-        int n = Math.min(Math.min(src.remaining(), max), size - checked(prod - cons, prod, cons));
+        int n = Math.min(src.remaining(), size - checked(prod - cons, prod, cons));
         if (n == 0) {
             return 0;
         }

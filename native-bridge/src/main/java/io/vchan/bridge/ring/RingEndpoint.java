@@ -204,10 +204,10 @@ public final class RingEndpoint implements AutoCloseable {
             if (!dst.hasRemaining()) {
                 return 0;
             }
-            int n = readRing.read(dst, Integer.MAX_VALUE);
+            int n = readRing.read(dst);
             if (n == 0 && !peerWillWriteMore()) {
                 // The peer may have written, then closed: look once more before saying so.
-                n = readRing.read(dst, Integer.MAX_VALUE);
+                n = readRing.read(dst);
                 if (n == 0) {
                     return -1;
                 }
@@ -233,7 +233,7 @@ public final class RingEndpoint implements AutoCloseable {
             if (want == 0 || readRing.ready() < want) {
                 return want == 0;
             }
-            readRing.read(dst, want);
+            readRing.read(dst);
             sendNotify(ControlPage.NOTIFY_READ);
             return true;
         } finally {
@@ -246,7 +246,7 @@ public final class RingEndpoint implements AutoCloseable {
         enter();
         try {
             checkWritable();
-            int n = writeRing.write(src, Integer.MAX_VALUE);
+            int n = writeRing.write(src);
             if (n > 0) {
                 sendNotify(ControlPage.NOTIFY_WRITE);
             }
@@ -269,7 +269,7 @@ public final class RingEndpoint implements AutoCloseable {
             if (want == 0 || writeRing.space() < want) {
                 return want == 0;
             }
-            writeRing.write(src, want);
+            writeRing.write(src);
             sendNotify(ControlPage.NOTIFY_WRITE);
             return true;
         } finally {
