@@ -53,6 +53,15 @@ final class ControlPage {
         this.page = page.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** Orders 10 and 11 live in the control page itself (1 KiB at 1024, 2 KiB at 2048); null for others. */
+    ByteBuffer inPageRing(int order) {
+        return switch (order) {
+            case 10 -> page.slice(SMALL_RING_OFFSET, 1 << 10);
+            case 11 -> page.slice(LARGE_RING_OFFSET, 1 << 11);
+            default -> null;
+        };
+    }
+
     ByteBuffer buffer() {
         return page;
     }

@@ -182,12 +182,9 @@ public final class VchanClient {
 
     private static ByteBuffer ringMemory(GrantMapper mapper, DomainId server, String path, ControlPage page,
             int order, int[] refs, int first, boolean writable, List<AutoCloseable> resources) throws IOException {
-        ByteBuffer whole = page.buffer();
-        if (order == 10) {
-            return whole.slice(ControlPage.SMALL_RING_OFFSET, 1024);
-        }
-        if (order == 11) {
-            return whole.slice(ControlPage.LARGE_RING_OFFSET, 2048);
+        ByteBuffer inPage = page.inPageRing(order);
+        if (inPage != null) {
+            return inPage;
         }
         int count = RingOrders.pages(order);
         int[] mine = java.util.Arrays.copyOfRange(refs, first, first + count);

@@ -80,12 +80,9 @@ public final class VchanServer {
     /** In-page for orders 10 and 11, else freshly granted pages whose refs go in the page. */
     private static ByteBuffer ringMemory(GrantSharer sharer, DomainId peer, ControlPage page, int order,
             int[] grantIndex, List<AutoCloseable> resources) throws XenException {
-        ByteBuffer whole = page.buffer();
-        if (order == 10) {
-            return whole.slice(ControlPage.SMALL_RING_OFFSET, 1024);
-        }
-        if (order == 11) {
-            return whole.slice(ControlPage.LARGE_RING_OFFSET, 2048);
+        ByteBuffer inPage = page.inPageRing(order);
+        if (inPage != null) {
+            return inPage;
         }
         SharedPages pages = sharer.share(peer, RingOrders.pages(order), true);
         resources.add(pages);
