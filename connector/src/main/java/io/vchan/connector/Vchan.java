@@ -124,9 +124,8 @@ public final class Vchan implements Extension {
             VchanSettings s) {
         DomainId self = localDomain(s);
         String path = port.path(self, peer);
-        Callable<RingEndpoint> opener = () -> VchanServer.publish(platform, loop.channels(self), peer, path,
-                s.readRingSize(), s.writeRingSize());
-        return Flow.fromGraph(new VchanStage(this, s, new VchanStage.Target(true, self, peer, port, path), opener));
+        return Flow.fromGraph(new VchanStage(this, s, new VchanStage.Target(true, self, peer, port, path),
+                publisher(self, peer, path, s)));
     }
 
     public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> server(DomainId peer, VchanPort port) {
@@ -158,9 +157,8 @@ public final class Vchan implements Extension {
     private Flow<ByteString, ByteString, CompletionStage<VchanConnection>> client(DomainId server, VchanPort port,
             String path, VchanSettings s) {
         DomainId self = localDomain(s);
-        Callable<RingEndpoint> opener = () -> VchanClient.connect(platform, loop.channels(self), server, path,
-                s.connectTimeout());
-        return Flow.fromGraph(new VchanStage(this, s, new VchanStage.Target(false, self, server, port, path), opener));
+        return Flow.fromGraph(new VchanStage(this, s, new VchanStage.Target(false, self, server, port, path),
+                connector(self, server, path, s)));
     }
 
     public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> client(DomainId server, VchanPort port) {
@@ -200,11 +198,8 @@ public final class Vchan implements Extension {
     private Source<IncomingVchanConnection, CompletionStage<VchanBinding>> bind(DomainId peer, VchanPort port,
             String path, VchanSettings s) {
         DomainId self = localDomain(s);
-        Callable<RingEndpoint> publisher = () -> VchanServer.publish(platform, loop.channels(self), peer, path,
-                s.readRingSize(), s.writeRingSize());
-        Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(s.blockingDispatcher()));
         return Source.fromGraph(new BindStage(this, s, new VchanStage.Target(true, self, peer, port, path),
-                publisher, blocking));
+                publisher(self, peer, path, s), blocking(s)));
     }
 
     public Source<IncomingVchanConnection, CompletionStage<VchanBinding>> bind(DomainId peer, VchanPort port) {
@@ -226,12 +221,28 @@ public final class Vchan implements Extension {
         EventRoute route = new EventRoute();
         CompletableFuture<RingEndpoint> opened = new CompletableFuture<>();
         CompletableFuture<Void> closed = new CompletableFuture<>();
-        Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(s.blockingDispatcher()));
+        Executor blocking = blocking(s);
         ActorRef<EndpointProtocol.Command> ref = system.systemActorOf(
                 EndpointActor.create(loop, opener, blocking, s.readChunkSize(), s.spinBeforeSleep(), counters,
                         route, opened, closed),
                 "vchan-endpoint-" + names.incrementAndGet(), Props.empty());
         return new EndpointHandle(ref, opened, closed, counters, route);
+    }
+
+    /** Publishes a channel for {@code peer} at {@code path} (blocks: run it on {@link #blocking}). */
+    Callable<RingEndpoint> publisher(DomainId self, DomainId peer, String path, VchanSettings s) {
+        return () -> VchanServer.publish(platform, loop.channels(self), peer, path, s.readRingSize(),
+                s.writeRingSize());
+    }
+
+    /** Connects to the server's channel at {@code path}, waiting up to the connect timeout (blocks). */
+    Callable<RingEndpoint> connector(DomainId self, DomainId server, String path, VchanSettings s) {
+        return () -> VchanClient.connect(platform, loop.channels(self), server, path, s.connectTimeout());
+    }
+
+    /** Where set-up and release run: they talk to XenStore and map memory. */
+    private Executor blocking(VchanSettings s) {
+        return system.dispatchers().lookup(DispatcherSelector.fromConfig(s.blockingDispatcher()));
     }
 
     /** An endpoint actor and what it reports; a Flow stage takes its events over with {@code route}. */

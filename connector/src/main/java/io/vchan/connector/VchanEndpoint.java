@@ -55,8 +55,7 @@ public final class VchanEndpoint implements AutoCloseable {
             VchanSettings settings) {
         DomainId self = vchan.localDomain(settings);
         String path = port.path(self, peer);
-        return open(vchan, settings, port, () -> io.vchan.bridge.ring.VchanServer.publish(vchan.platform(),
-                vchan.eventLoop().channels(self), peer, path, settings.readRingSize(), settings.writeRingSize()));
+        return open(vchan, settings, port, vchan.publisher(self, peer, path, settings));
     }
 
     /** Connects to {@code port} of the server in {@code server}, waiting up to the connect timeout. */
@@ -64,8 +63,7 @@ public final class VchanEndpoint implements AutoCloseable {
             VchanSettings settings) {
         DomainId self = vchan.localDomain(settings);
         String path = port.path(server, self);
-        return open(vchan, settings, port, () -> io.vchan.bridge.ring.VchanClient.connect(vchan.platform(),
-                vchan.eventLoop().channels(self), server, path, settings.connectTimeout()));
+        return open(vchan, settings, port, vchan.connector(self, server, path, settings));
     }
 
     private static CompletionStage<VchanEndpoint> open(Vchan vchan, VchanSettings settings, VchanPort port,
