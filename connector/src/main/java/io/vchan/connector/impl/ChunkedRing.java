@@ -28,6 +28,7 @@ final class ChunkedRing {
         this.endpoint = endpoint;
         this.counters = counters;
         this.chunkSize = chunkSize;
+        counters.attach(endpoint);
     }
 
     /**
@@ -85,7 +86,6 @@ final class ChunkedRing {
         } finally {
             if (total > 0) {
                 ConnectionCounters.add(counters.bytesOut, total);
-                counters.notificationsOut.lazySet(endpoint.notificationsSent());
             }
         }
     }
@@ -113,10 +113,5 @@ final class ChunkedRing {
     /** An event arrived on the port. */
     void countEvent() {
         ConnectionCounters.add(counters.notificationsIn, 1);
-    }
-
-    /** Reads send events too (when the writer waits for space). */
-    void publishNotifications() {
-        counters.notificationsOut.lazySet(endpoint.notificationsSent());
     }
 }

@@ -1,5 +1,6 @@
 package io.vchan.connector.impl;
 
+import io.vchan.bridge.ring.RingEndpoint;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Live counters of one connection: written by one thread at a time (the actor or the stage, in turns), read by anyone. */
@@ -8,7 +9,6 @@ public final class ConnectionCounters {
     final AtomicLong bytesIn = new AtomicLong();
     final AtomicLong bytesOut = new AtomicLong();
     final AtomicLong notificationsIn = new AtomicLong();
-    final AtomicLong notificationsOut = new AtomicLong();
     final AtomicLong ringFullWaits = new AtomicLong();
     final AtomicLong ringWrites = new AtomicLong();
 
@@ -27,7 +27,13 @@ public final class ConnectionCounters {
 
     /** Events sent to the peer because it asked to be woken. */
     public long notificationsOut() {
-        return notificationsOut.get();
+        RingEndpoint e = endpoint;
+        return e == null ? 0 : e.notificationsSent();
+    }
+
+    /** The endpoint counts the events it sends itself; we read them from it. */
+    void attach(RingEndpoint e) {
+        endpoint = e;
     }
 
     /** Times a write found the ring full and had to wait for the peer to read. */
@@ -39,6 +45,8 @@ public final class ConnectionCounters {
     public long ringWrites() {
         return ringWrites.get();
     }
+
+    private volatile RingEndpoint endpoint;
 
     static void add(AtomicLong counter, long n) {
         counter.lazySet(counter.get() + n);

@@ -72,7 +72,6 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
     private final List<Consumer<Throwable>> peerWaiters = new ArrayList<>();
     private Consumer<Throwable> shutdownAfterWrites;
-    private final List<Command> early = new ArrayList<>();
 
     /**
      * @param opener   makes the endpoint (publishes or connects); runs on {@code blocking}
@@ -157,23 +156,6 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         Runnable toActor = () -> self.tell(PortFired.INSTANCE);
         loop.register(endpoint.eventChannels(), endpoint.port(), () -> route.fire(toActor));
         opened.complete(endpoint);
-        List<Command> queued = new ArrayList<>(early);
-        early.clear();
-        Behavior<Command> next = this;
-        for (Command c : queued) {
-            if (c instanceof Read r) {
-                next = onRead(r);
-            } else if (c instanceof Write w) {
-                next = onWrite(w);
-            } else if (c instanceof ShutdownWrite s) {
-                next = onShutdownWrite(s);
-            } else if (c instanceof AwaitPeer a) {
-                next = onAwaitPeer(a);
-            }
-            if (next != this) {
-                return next;
-            }
-        }
         return service();
     }
 
@@ -184,7 +166,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
 
     private Behavior<Command> onRead(Read r) {
         if (endpoint == null) {
-            early.add(r);
+            r.reply().accept(new Failed(notYetOpen()));
             return this;
         }
         if (pendingRead != null) {
@@ -205,7 +187,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
 
     private Behavior<Command> onWrite(Write w) {
         if (endpoint == null) {
-            early.add(w);
+            w.reply().accept(notYetOpen());
             return this;
         }
         if (shutdownAfterWrites != null || endpoint.isClosed()) {
@@ -238,7 +220,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
 
     private Behavior<Command> onShutdownWrite(ShutdownWrite s) {
         if (endpoint == null) {
-            early.add(s);
+            s.reply().accept(notYetOpen());
             return this;
         }
         if (shutdownAfterWrites == NO_REPLY) {
@@ -257,13 +239,18 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         return service();
     }
 
+    /** Before the endpoint is open the waiter just queues: {@link #onOpened} services it. */
     private Behavior<Command> onAwaitPeer(AwaitPeer a) {
-        if (endpoint == null) {
-            early.add(a);
-            return this;
-        }
         peerWaiters.add(a.reply());
-        return service();
+        return endpoint == null ? this : service();
+    }
+
+    /**
+     * Reads and writes come from a VchanEndpoint or a connection, which exist
+     * only once the peer is there; earlier is a caller's bug.
+     */
+    private IllegalStateException notYetOpen() {
+        return new IllegalStateException("the vchan endpoint is not open yet: await the peer first");
     }
 
     private Behavior<Command> onClose(Close c) {
@@ -291,7 +278,6 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             }
             serviceWrites();
             serviceRead();
-            ring.publishNotifications();
             return this;
         } catch (IOException | RuntimeException e) {
             return fail(e);
@@ -364,18 +350,6 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             waiting.add(shutdownAfterWrites);
             shutdownAfterWrites = NO_REPLY;
         }
-        for (Command c : early) {
-            if (c instanceof Read r) {
-                r.reply().accept(new Failed(cause));
-            } else if (c instanceof Write w) {
-                waiting.add(w.reply());
-            } else if (c instanceof ShutdownWrite s) {
-                waiting.add(s.reply());
-            } else if (c instanceof AwaitPeer a) {
-                waiting.add(a.reply());
-            }
-        }
-        early.clear();
         waiting.forEach(w -> w.accept(cause));
     }
 

@@ -230,7 +230,6 @@ public final class VchanStage
             }
             if (result instanceof EndpointProtocol.Data d) {
                 touch();
-                ring.publishNotifications();
                 push(out, d.bytes());
             } else if (result != null) {
                 endOfStream(result == EndpointProtocol.PeerGone.INSTANCE);
