@@ -1,6 +1,7 @@
 package io.vchan.bridge;
 
 import io.vchan.bridge.events.EventLoop;
+import io.vchan.bridge.ring.Deadline;
 import io.vchan.bridge.ring.VchanClient;
 import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.ring.VchanServer;
@@ -96,15 +97,9 @@ public final class BlockingVchan implements AutoCloseable {
         }
     }
 
-    private static long deadline(Duration timeout) {
-        long now = System.nanoTime();
-        long nanos = timeout.toNanos();
-        return nanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos;
-    }
-
     /** Server: waits until a client has connected; false on timeout. */
     public boolean awaitPeer(Duration timeout) throws IOException {
-        long deadline = deadline(timeout);
+        long deadline = Deadline.after(timeout);
         while (true) {
             long seen = eventCount();
             if (endpoint.peerState() != RingEndpoint.PeerState.WAITING) {
@@ -118,7 +113,7 @@ public final class BlockingVchan implements AutoCloseable {
 
     /** Reads at least one byte, or returns -1 at end of stream; waits up to {@code timeout}. */
     public int read(ByteBuffer dst, Duration timeout) throws IOException {
-        long deadline = deadline(timeout);
+        long deadline = Deadline.after(timeout);
         while (true) {
             long seen = eventCount();
             int n = endpoint.read(dst);
@@ -139,7 +134,7 @@ public final class BlockingVchan implements AutoCloseable {
 
     /** Writes all of {@code src}, waiting for space as needed, up to {@code timeout}. */
     public void writeFully(ByteBuffer src, Duration timeout) throws IOException {
-        long deadline = deadline(timeout);
+        long deadline = Deadline.after(timeout);
         while (src.hasRemaining()) {
             long seen = eventCount();
             if (endpoint.write(src) > 0) {
@@ -156,7 +151,7 @@ public final class BlockingVchan implements AutoCloseable {
 
     /** Waits until the peer is gone (its live byte is 0); false on timeout. */
     public boolean awaitPeerClosed(Duration timeout) throws IOException {
-        long deadline = deadline(timeout);
+        long deadline = Deadline.after(timeout);
         while (true) {
             long seen = eventCount();
             if (endpoint.peerState() == RingEndpoint.PeerState.CLOSED) {

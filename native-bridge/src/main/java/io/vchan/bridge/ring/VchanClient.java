@@ -116,7 +116,7 @@ public final class VchanClient {
     /** Waits (with a watch, not by polling) until ring-ref and event-channel are both there. */
     private static int[] awaitKeys(XenPlatform platform, DomainId self, DomainId server, String path,
             Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = Deadline.after(timeout);
         try (XenStore xs = platform.openXenStore(self)) {
             xs.watch(path, "vchan-connect");
             while (true) {
