@@ -14,19 +14,19 @@ jar=${2:?vchan.jar}
 driver=${3:?vchan-driver}
 here=$(cd "$(dirname "$0")" && pwd)
 
-stamp="$(sha256sum "$0" "$here/dom0-init" "$here/guest-init" | sha256sum | cut -c1-16)"
+stamp="$(sha256sum "$0" "$here/dom0-init" "$here/guest-init" "$here/regcheck.c" | sha256sum | cut -c1-16)"
 if [[ -f "$out/.complete" && "$(cat "$out/.complete")" == "$stamp" \
       && "$out/guest-java.cpio" -nt "$jar" && "$out/guest-base.cpio.gz" -nt "$driver" ]]; then
     exit 0
 fi
-for tool in apt-get apt-cache dpkg-deb cpio depmod modprobe gzip; do
+for tool in apt-get apt-cache dpkg-deb cpio depmod modprobe gzip gcc; do
     command -v "$tool" >/dev/null || { echo "images.sh: needs $tool" >&2; exit 1; }
 done
-busybox=$(command -v busybox || true)
-if [[ -z "$busybox" ]] || ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
-    busybox=/bin/busybox
+# busybox-static's: guests have no shared libraries of their own for it
+busybox=/bin/busybox
+if [[ ! -x "$busybox" ]] || ldd "$busybox" >/dev/null 2>&1; then
+    echo "images.sh: needs a static /bin/busybox (Debian: busybox-static)" >&2; exit 1
 fi
-[[ -x "$busybox" ]] || { echo "images.sh: needs busybox-static" >&2; exit 1; }
 java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
 [[ -f "$java_home/jmods/java.base.jmod" ]] || {
     echo "images.sh: $java_home has no jmods (Debian: apt-get install openjdk-17-jmods)" >&2; exit 1; }
@@ -103,6 +103,9 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$g/lib64/"
 for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libz.so.1 libgcc_s.so.1; do
     [[ -f "/lib/x86_64-linux-gnu/$lib" ]] && cp -L "/lib/x86_64-linux-gnu/$lib" "$g/lib/"
 done
+# regcheck: the machine's own sanity check (vector registers across domain switches)
+gcc -O2 -Wall -static -o "$out/regcheck" "$here/regcheck.c"
+cp "$out/regcheck" "$g/usr/bin/"
 cp "$here/guest-init" "$g/init"
 chmod +x "$g/init"
 (cd "$g" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/guest-base.cpio.gz"

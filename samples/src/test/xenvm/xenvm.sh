@@ -6,6 +6,9 @@
 images=$XENVM_WORK/../images
 consoles=$XENVM_WORK/consoles
 
+# the machine's sanity check, built with the images
+regcheck() { "$images/regcheck" "$@"; }
+
 # guest_start NAME KIND MEM_MIB JOB   KIND: base (C tools) or java (runtime and jar too)
 # Prints the new domain's id.
 guest_start() {
@@ -67,3 +70,16 @@ guest_destroy() {
 guest_console() {
     tr -d '\r' < "$consoles/guest-$1.log"
 }
+
+# jvm ARGS...: the test's own Java in dom0, with what a JVM needs there (the
+# host's /tmp is not writable through 9p) and its crash log in the work folder.
+jvm() {
+    "$XENVM_JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:+UseSerialGC \
+        -Djava.io.tmpdir=/var/tmp -Djna.tmpdir=/var/tmp -XX:ErrorFile="$XENVM_WORK/hs_err_%p.log" "$@"
+}
+
+# prefix TAG: each line of stdin as "TAG: line"
+prefix() {
+    sed -u "s/^/$1: /"
+}
+

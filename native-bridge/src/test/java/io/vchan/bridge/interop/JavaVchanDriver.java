@@ -63,7 +63,9 @@ public final class JavaVchanDriver {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        JnaPlatform platform = JnaPlatform.xensim();
+        // xensim unless told (-Dvchan.driver.platform=xen): the real-Xen suite runs it in dom0
+        JnaPlatform platform = "xen".equals(System.getProperty("vchan.driver.platform"))
+                ? JnaPlatform.xen() : JnaPlatform.xensim();
         DomainId self = platform.selfDomain();
         try (EventLoop loop = EventLoop.start(platform, 1);
                 BlockingVchan vchan = server

@@ -1,0 +1,72 @@
+package io.vchan.samples.xenvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A test class of the real-Xen suite: one machine booted for the class, each
+ * test a scenario of dom0 commands. After each test no JVM may have left a
+ * crash report, in dom0 or in a guest.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class RealXenSuite {
+
+    XenVm vm;
+
+    @BeforeAll
+    void boot() throws IOException, InterruptedException {
+        vm = XenVm.boot(getClass().getSimpleName());
+        System.out.printf("[xenvm] %s: booted Xen + dom0 in %d ms%n", getClass().getSimpleName(), vm.bootMillis());
+    }
+
+    @AfterAll
+    void powerOff() throws IOException, InterruptedException {
+        if (vm != null) {
+            vm.close();
+        }
+    }
+
+    @AfterEach
+    void noJvmCrashed(TestInfo test) throws IOException {
+        try (Stream<Path> files = Files.list(vm.work())) {
+            List<Path> reports = files.filter(p -> p.getFileName().toString().startsWith("hs_err")).toList();
+            if (!reports.isEmpty()) {
+                fail(test.getDisplayName() + ": a JVM in dom0 crashed: " + reports + "\n"
+                        + Files.readString(reports.get(0)).lines().limit(30).reduce("", (a, b) -> a + b + "\n"));
+            }
+        }
+    }
+
+    /** Runs a scenario's dom0 script, prints its wall time, and fails with its output if it failed. */
+    String scenario(String name, Duration timeout, String script) throws IOException, InterruptedException {
+        String preamble = "export XENVM_JAVA_HOME=" + System.getProperty("java.home") + "\n";
+        XenVm.Dom0Result r = vm.dom0(preamble + script, timeout);
+        System.out.printf("[xenvm] scenario %-60s %6d ms  status %d%n", name, r.millis(), r.status());
+        if (r.status() != 0) {
+            fail(name + ": dom0 script exited " + r.status() + "; it printed:\n" + r.output());
+        }
+        if (r.output().contains("A fatal error has been detected by the Java Runtime")) {
+            fail(name + ": a JVM in a guest crashed:\n" + r.output());
+        }
+        return r.output();
+    }
+
+    /** The one line of {@code output} that starts with {@code prefix}, without it. */
+    static String line(String output, String prefix) {
+        List<String> found = output.lines().filter(l -> l.startsWith(prefix)).toList();
+        assertEquals(1, found.size(), () -> "one line starting '" + prefix + "' expected in:\n" + output);
+        return found.get(0).substring(prefix.length()).trim();
+    }
+}
