@@ -22,6 +22,19 @@ log=$work/dom0.log
     xen-init-dom0
     xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir="$work/consoles"
 } >>"$log" 2>&1
+if grep -q 'xenvm.mode=shell' /proc/cmdline; then
+    # by hand (shell.sh): two guests with a shell each, then a shell here
+    source "$(dirname "$0")/xenvm.sh"
+    XENVM_JAVA_HOME=$(sed -n 's/^JDK for dom0: //p' "$work/java-home")
+    export XENVM_JAVA_HOME
+    for g in g1 g2; do
+        domid=$(guest_start "$g" java 512 'echo "guest $XENVM_NAME: a shell (Java: $GUEST_JVM -jar /opt/vchan.jar)"; exec setsid cttyhack sh')
+        echo "started $g as dom$domid: xl console $g (Ctrl-] leaves it)"
+    done
+    echo "dom0 shell: xl list, xenstore-ls, jvm -jar samples/target/vchan.jar ...; helpers of xenvm.sh are loaded"
+    cd "$(dirname "$0")/../../../.."
+    exec setsid bash --rcfile <(echo "source $(dirname "$0")/xenvm.sh; PS1='dom0# '") -i </dev/hvc0 >/dev/hvc0 2>&1
+fi
 port=
 for n in /sys/class/virtio-ports/*/name; do
     [[ "$(cat "$n")" == xenvm.ctl ]] && port=/dev/$(basename "$(dirname "$n")")

@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 stamp="$(sha256sum "$0" "$here/dom0-init" "$here/guest-init" "$here/regcheck.c" | sha256sum | cut -c1-16)"
 if [[ -f "$out/.complete" && "$(cat "$out/.complete")" == "$stamp" \
-      && "$out/guest-java.cpio" -nt "$jar" && "$out/guest-base.cpio.gz" -nt "$driver" ]]; then
+      && "$out/guest-java.img" -nt "$jar" && "$out/guest-base.cpio.gz" -nt "$driver" ]]; then
     exit 0
 fi
 for tool in apt-get apt-cache dpkg-deb cpio depmod modprobe gzip gcc; do
@@ -108,7 +108,8 @@ gcc -O2 -Wall -static -o "$out/regcheck" "$here/regcheck.c"
 cp "$out/regcheck" "$g/usr/bin/"
 cp "$here/guest-init" "$g/init"
 chmod +x "$g/init"
-(cd "$g" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/guest-base.cpio.gz"
+(cd "$g" && find . | cpio -o -H newc --quiet) > "$out/guest-base.cpio"
+gzip -1 -c "$out/guest-base.cpio" > "$out/guest-base.cpio.gz"
 
 # guest Java: a jlink runtime and the vchan jar, appended to the base image
 # for guests that run a JVM (uncompressed: the runtime's modules are already).
@@ -117,8 +118,16 @@ mkdir -p "$j/opt"
 "$java_home/bin/jlink" --add-modules java.base,java.desktop,java.management,java.naming,java.sql,jdk.jfr,jdk.unsupported \
     --strip-debug --no-header-files --no-man-pages --compress=2 --output "$j/opt/java"
 cp "$jar" "$j/opt/vchan.jar"
+# the host libraries the runtime links (libstdc++ and the like), beside the guest's libc
+mkdir -p "$j/lib"
+for lib in $(find "$j/opt/java" -name '*.so' -o -path '*/bin/java' | xargs ldd 2>/dev/null \
+             | awk '/=> \// { print $3 }' | sort -u); do
+    [[ -f "$g/lib/$(basename "$lib")" ]] || cp -L "$lib" "$j/lib/"
+done
 (cd "$j" && find . | cpio -o -H newc --quiet) > "$out/guest-java.cpio"
-cat "$out/guest-base.cpio.gz" "$out/guest-java.cpio" > "$out/guest-java.img"
+# both uncompressed: the kernel does not take a plain archive after a gzipped one
+cat "$out/guest-base.cpio" "$out/guest-java.cpio" > "$out/guest-java.img"
+rm "$out/guest-base.cpio" "$out/guest-java.cpio"
 
 rm -rf "$out/stage"
 echo "$stamp" > "$out/.complete"

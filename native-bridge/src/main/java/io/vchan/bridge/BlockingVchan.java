@@ -31,7 +31,8 @@ public final class BlockingVchan implements AutoCloseable {
         this.loop = loop;
         this.endpoint = endpoint;
         try {
-            loop.register(endpoint.eventChannels(), endpoint.port(), this::onEvent);
+            loop.register(endpoint.eventChannels(), endpoint.port(), endpoint.peerDomain(), endpoint::peerDomainGone,
+                    this::onEvent);
         } catch (RuntimeException e) {
             endpoint.close(); // the loop would not have it: nothing else holds the channel
             throw e;

@@ -174,7 +174,8 @@ public final class BindStage
                 return;
             }
             waiting = ep;
-            vchan.eventLoop().register(ep.eventChannels(), ep.port(), () -> onPortFired.invoke(Done.getInstance()));
+            vchan.eventLoop().register(ep.eventChannels(), ep.port(), ep.peerDomain(), ep::peerDomainGone,
+                    () -> onPortFired.invoke(Done.getInstance()));
             bound.complete(new VchanBinding(target.self(), target.peer(), target.port(), target.path(),
                     () -> onUnbind.invoke(Done.getInstance()), unbound));
             lookForClient(); // the client may have come before we listened

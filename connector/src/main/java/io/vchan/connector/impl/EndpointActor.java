@@ -154,7 +154,8 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         ring = new ChunkedRing(endpoint, counters, readChunkSize);
         var self = getContext().getSelf();
         Runnable toActor = () -> self.tell(PortFired.INSTANCE);
-        loop.register(endpoint.eventChannels(), endpoint.port(), () -> route.fire(toActor));
+        loop.register(endpoint.eventChannels(), endpoint.port(), endpoint.peerDomain(), endpoint::peerDomainGone,
+                () -> route.fire(toActor));
         opened.complete(endpoint);
         return service();
     }

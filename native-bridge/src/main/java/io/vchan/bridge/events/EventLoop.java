@@ -31,7 +31,13 @@ public final class EventLoop implements AutoCloseable {
     /** Handles that failed: no longer polled or handed out, closed with the loop. */
     private final List<EventChannels> retired = new ArrayList<>();
     private final AtomicInteger nextWorker = new AtomicInteger();
+    /** Real Xen, in dom0: sees peers' domains destroyed; opened on first use, else null. */
+    private PeerDomainWatch peerDomains;
+    private boolean peerDomainsTried;
     private volatile boolean closed;
+
+    private record PortKey(EventChannels channels, int port) {
+    }
 
     private EventLoop(XenPlatform platform) {
         this.platform = platform;
@@ -82,10 +88,52 @@ public final class EventLoop implements AutoCloseable {
         ports.put(port, listener);
     }
 
+    /**
+     * As {@link #register(EventChannels, int, Runnable)}, and if {@code peer}'s
+     * domain is destroyed, runs {@code onPeerGone} and then {@code listener}
+     * (from another thread). Only real Xen in dom0 can see that; elsewhere a
+     * peer's death shows in the protocol itself (its unmap notification).
+     */
+    public void register(EventChannels channels, int port, DomainId peer, Runnable onPeerGone, Runnable listener) {
+        register(channels, port, listener);
+        PeerDomainWatch watch = peerDomains();
+        if (watch != null) {
+            try {
+                watch.watch(new PortKey(channels, port), peer, () -> {
+                    onPeerGone.run();
+                    listener.run();
+                });
+            } catch (XenException e) {
+                LOG.log(Level.WARNING, "cannot watch " + peer + "; its destruction will go unnoticed", e);
+            }
+        }
+    }
+
+    private synchronized PeerDomainWatch peerDomains() {
+        if (!peerDomainsTried && !closed) {
+            peerDomainsTried = true;
+            if (platform.name().equals("xen") && platform.selfDomain().equals(DomainId.DOM0)) {
+                try {
+                    peerDomains = new PeerDomainWatch(platform.openXenStore(DomainId.DOM0));
+                } catch (XenException e) {
+                    LOG.log(Level.WARNING, "no XenStore to watch peer domains with", e);
+                }
+            }
+        }
+        return peerDomains;
+    }
+
     public void unregister(EventChannels channels, int port) {
         Map<Integer, Runnable> ports = listeners.get(channels);
         if (ports != null) {
             ports.remove(port);
+        }
+        PeerDomainWatch watch;
+        synchronized (this) {
+            watch = peerDomains;
+        }
+        if (watch != null) {
+            watch.unwatch(new PortKey(channels, port));
         }
     }
 
@@ -156,6 +204,9 @@ public final class EventLoop implements AutoCloseable {
         }
         for (Worker w : workers) {
             w.waiter.wakeup();
+        }
+        if (peerDomains != null) {
+            peerDomains.close();
         }
         for (Worker w : workers) {
             if (w.isAlive() && w != Thread.currentThread()) {

@@ -42,6 +42,7 @@ public final class RingEndpoint implements AutoCloseable {
     private final int controlRef;
     private final int ownLive;
     private final int peerLive;
+    private volatile boolean peerDomainGone;
     private final int ownNotify;
     private final int peerNotify;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -147,7 +148,20 @@ public final class RingEndpoint implements AutoCloseable {
         }
     }
 
+    /**
+     * The peer's domain no longer exists. On real Xen a destroyed domain never
+     * clears its live byte (its kernel does not run to unmap) and Xen sends no
+     * event, so without this a reader would wait for ever. Data already in the
+     * rings stays readable; the peer counts as closed from now on.
+     */
+    public void peerDomainGone() {
+        peerDomainGone = true;
+    }
+
     private PeerState peerStateInside() {
+        if (peerDomainGone) {
+            return PeerState.CLOSED;
+        }
         int live = page.getByteVolatile(peerLive);
         if (awaitingNextClient) {
             // After a reset, the previous client's unmap notification may still clear its

@@ -38,10 +38,6 @@ final class XenImages {
         if (value == null || value.isBlank()) {
             throw new IllegalStateException("system property " + property + " is not set (the build sets it)");
         }
-        if (value.contains(",") || value.contains(" ")) {
-            throw new IllegalStateException(property + " must not contain ',' or ' ' (QEMU's -initrd list): "
-                    + value);
-        }
         return value;
     }
 
@@ -67,24 +63,12 @@ final class XenImages {
         return root;
     }
 
-    Path xen() {
-        return images.resolve("xen");
-    }
-
-    Path kernel() {
-        return images.resolve("vmlinuz");
-    }
-
-    Path dom0Initramfs() {
-        return images.resolve("dom0.cpio.gz");
-    }
-
     Path xenRoot() {
         return images.resolve("root");
     }
 
-    Path agent() {
-        return scripts.resolve("dom0-agent.sh");
+    Path bootScript() {
+        return scripts.resolve("boot.sh");
     }
 
     Path helpers() {

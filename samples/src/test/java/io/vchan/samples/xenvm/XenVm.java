@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,15 +32,6 @@ public final class XenVm implements AutoCloseable {
 
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
 
-    /**
-     * The CPU QEMU emulates. TCG, because KVM here cannot run Xen. SMAP off:
-     * with it, TCG + Xen 4.17 fault dom0's first bounce frame. XSAVE off: with
-     * it, Xen's XSAVE-based switch between domains loses processes' vector
-     * registers under TCG (regcheck sees SSE and AVX registers change while a
-     * guest runs; the JVM then crashes or copies wrong bytes); without it Xen
-     * switches with FXSAVE and they survive ({@code XenVmSanityIT}).
-     */
-    static final String CPU = "max,-smap,-smep,-xsave";
 
     private final Path work;
     private final Process qemu;
@@ -69,22 +59,14 @@ public final class XenVm implements AutoCloseable {
         Files.createDirectories(work.resolve("cmd"));
         Files.writeString(work.resolve("xen-root"), images.xenRoot().toString());
         Path socket = work.resolve("ctl.sock");
-        List<String> command = new ArrayList<>(List.of(
-                "qemu-system-x86_64", "-machine", "q35",
-                "-accel", "tcg,thread=multi", "-cpu", System.getProperty("xenvm.cpu", CPU),
-                "-m", "4096", "-smp", "2", "-nographic", "-no-reboot", "-monitor", "none",
-                "-serial", "file:" + work.resolve("serial.log"),
-                "-kernel", images.xen().toString(),
-                "-append", "dom0_mem=1536M,max:1536M console=com1 com1=115200",
-                "-initrd", images.kernel() + " console=hvc0 xenvm.work=" + work
-                        + " xenvm.agent=" + images.agent() + "," + images.dom0Initramfs(),
-                "-virtfs", "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap",
-                "-virtfs", "local,path=" + work + ",mount_tag=work,security_model=none,multidevs=remap",
-                "-device", "virtio-serial-pci",
-                "-chardev", "socket,id=ctl,path=" + socket + ",server=on,wait=on",
-                "-device", "virtserialport,chardev=ctl,name=xenvm.ctl"));
+        // boot.sh execs QEMU: this process is QEMU, and destroying it leaves nothing behind
+        ProcessBuilder qemuProcess = new ProcessBuilder("bash", images.bootScript().toString(), work.toString());
+        String cpu = System.getProperty("xenvm.cpu");
+        if (cpu != null) {
+            qemuProcess.environment().put("XENVM_CPU", cpu);
+        }
         long start = System.nanoTime();
-        Process qemu = new ProcessBuilder(command)
+        Process qemu = qemuProcess
                 .redirectErrorStream(true)
                 .redirectOutput(work.resolve("qemu.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

@@ -1,0 +1,137 @@
+package io.vchan.samples.xenvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * On real Xen, Java at both ends: the connector's Flows ({@code vchan cat})
+ * in a guest and in dom0, both roles; {@code bind} in a guest serving
+ * successive clients from dom0; and a peer that dies mid-stream.
+ */
+class RealXenJavaAcrossDomainsIT extends RealXenSuite {
+
+    private static final int BYTES = 2 << 20;
+
+    /** A guest job: random stdin, {@code vchan cat ARGS}, then what went in and came out. */
+    private static String guestCat(String args) {
+        return ("head -c %d /dev/urandom > /tmp/in; $GUEST_JVM -jar /opt/vchan.jar cat %s < /tmp/in > /tmp/out;"
+                + " echo \"exit $?\"; echo \"stdin $(stat -c %%s /tmp/in) sha256=$(sha256sum < /tmp/in | cut -c1-64)\";"
+                + " echo \"stdout $(stat -c %%s /tmp/out) sha256=$(sha256sum < /tmp/out | cut -c1-64)\"")
+                .formatted(BYTES, args);
+    }
+
+    private static String dom0Cat(String args) {
+        return """
+                head -c %1$d /dev/urandom > /var/tmp/in
+                jvm -jar %2$s cat %3$s < /var/tmp/in > /var/tmp/out
+                echo "dom0: exit $?"
+                echo "dom0: stdin $(stat -c %%s /var/tmp/in) sha256=$(sha256sum < /var/tmp/in | cut -c1-64)"
+                echo "dom0: stdout $(stat -c %%s /var/tmp/out) sha256=$(sha256sum < /var/tmp/out | cut -c1-64)"
+                """.formatted(BYTES, System.getProperty("vchan.jar"), args);
+    }
+
+    @Test
+    void flowServerInGuestServesFlowClientInDom0() throws Exception {
+        String out = scenario("Flow server (JVM in a guest) <-> Flow client dom0", Duration.ofMinutes(4),
+                "domid=$(guest_start jsrv java 512 '" + guestCat("-l 0 p") + "') || exit 1\n"
+                        + dom0Cat("--connect-timeout 150 $domid p")
+                        + "guest_wait jsrv 150 >/dev/null; guest_console jsrv | prefix guest; guest_destroy jsrv\n");
+        assertEveryByteBothWays(out);
+    }
+
+    @Test
+    void flowServerInDom0ServesFlowClientInGuest() throws Exception {
+        String out = scenario("Flow server dom0 <-> Flow client (JVM in a guest)", Duration.ofMinutes(4),
+                "domid=$(guest_start jcli java 512 '" + guestCat("--connect-timeout 150 0 p") + "') || exit 1\n"
+                        + dom0Cat("-l $domid p")
+                        + "guest_wait jcli 150 >/dev/null; guest_console jcli | prefix guest; guest_destroy jcli\n");
+        assertEveryByteBothWays(out);
+    }
+
+    @Test
+    void bindInGuestServesThreeSuccessiveClientsFromDom0() throws Exception {
+        // the guest agent serves with bind; each dom0 client sends two requests and half-closes
+        String out = scenario("bind in a guest (guest agent) serves 3 successive dom0 clients",
+                Duration.ofMinutes(4), """
+                domid=$(guest_start agent java 512 '$GUEST_JVM -jar /opt/vchan.jar guest-agent --manager-domain 0 --port vmm') || exit 1
+                for i in 1 2 3; do
+                    printf '{"id":%%d,"op":"ping"}\\n{"id":%%d,"op":"status"}\\n' $i $((i + 10)) \\
+                        | jvm -jar %s cat --connect-timeout 150 $domid vmm | prefix "client$i"
+                    echo "client$i: exit $?"
+                done
+                echo "domid $domid"
+                guest_destroy agent
+                """.formatted(System.getProperty("vchan.jar")));
+        String domid = line(out, "domid");
+        for (int i = 1; i <= 3; i++) {
+            assertEquals("0", line(out, "client" + i + ": exit"), out);
+            String pong = "client" + i + ": {\"id\":" + i + ",\"pong\":true}";
+            assertTrue(out.lines().anyMatch(pong::equals), "no " + pong + " in\n" + out);
+            String statusOf = "client" + i + ": {\"id\":" + (i + 10) + ",";
+            String status = out.lines().filter(l -> l.startsWith(statusOf))
+                    .findFirst().orElseThrow(() -> new AssertionError("no status answer\n" + out));
+            assertTrue(status.contains("\"domain\":" + domid), status);
+        }
+    }
+
+    @Test
+    void guestDestroyedMidTransferIsSeenByDom0Flow() throws Exception {
+        // On real Xen a destroyed domain clears no live byte and sends no event: dom0 must notice itself.
+        String out = scenario("xl destroy of the guest mid-transfer, seen by dom0's Flow", Duration.ofMinutes(3), """
+                domid=$(guest_start doomed base 256 "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/doom --send 100000000000 --expect 100000000000 --no-verify --timeout-ms 600000") || exit 1
+                ms() { echo $(( $(date +%%s%%N) / 1000000 )); }
+                stamp() { while IFS= read -r l; do echo "$(ms) $l"; done; }
+                timeout 90 "$XENVM_JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:+UseSerialGC \\
+                    -Djava.io.tmpdir=/var/tmp -Djna.tmpdir=/var/tmp -XX:ErrorFile="$XENVM_WORK/hs_err_%%p.log" \\
+                    -jar %s cat -l $domid doom < /dev/zero 2> >(stamp > /var/tmp/doom.err) | {
+                    head -c 4194304 > /dev/null
+                    echo "destroy-start $(ms)"; xl destroy doomed; echo "destroy-end $(ms)"
+                    cat > /dev/null
+                }
+                echo "dom0: exit ${PIPESTATUS[0]}"
+                wait
+                sed 's/^/stderr /' /var/tmp/doom.err
+                """.formatted(System.getProperty("vchan.jar")));
+        assertEquals("6", line(out, "dom0: exit"), "vchan cat must fail with 'peer gone' (6)\n" + out);
+        long destroyStart = Long.parseLong(line(out, "destroy-start"));
+        long destroyEnd = Long.parseLong(line(out, "destroy-end"));
+        String err = line(out, "stderr");
+        long seen = Long.parseLong(err.split(" ")[0]);
+        System.out.printf("[xenvm] xl destroy took %d ms; dom0's Flow failed %d ms after it began, %d ms after it"
+                + " returned: %s%n", destroyEnd - destroyStart, seen - destroyStart, seen - destroyEnd, err);
+        assertTrue(err.contains("peer") || err.contains("closed"), err);
+        assertTrue(seen - destroyEnd < 5000, "dom0 took " + (seen - destroyEnd) + " ms to notice\n" + out);
+    }
+
+    @Test
+    void dom0JvmKilledMidTransferIsSeenByGuest() throws Exception {
+        String out = scenario("SIGKILL of the JVM in dom0 mid-transfer, seen by the guest", Duration.ofMinutes(3), """
+                domid=$(guest_start survivor base 256 "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/kill --send 100000000000 --expect 100000000000 --no-verify --timeout-ms 600000") || exit 1
+                rm -f /var/tmp/started; mkfifo /var/tmp/started
+                jvm -jar %s cat -l $domid kill < /dev/zero 2>/dev/null \\
+                    | { head -c 4194304 > /dev/null; echo > /var/tmp/started; cat > /dev/null; } &
+                read -r _ < /var/tmp/started  # the transfer is under way: 4 MiB came from the guest
+                pid=$(pgrep -f "vchan.jar cat -l $domid kill") || exit 1
+                s=$(date +%%s%%N); kill -KILL $pid
+                status=$(guest_wait survivor 60) || exit 1
+                echo "guest: ended $(( ($(date +%%s%%N) - s) / 1000000 )) ms after the kill, exit $status"
+                guest_console survivor | prefix guest
+                guest_destroy survivor
+                """.formatted(System.getProperty("vchan.jar")));
+        String ended = line(out, "guest: ended");
+        System.out.println("[xenvm] guest " + ended);
+        assertTrue(ended.endsWith("exit 1"), "the guest's client must end early (peer gone)\n" + out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("guest: received ")), out);
+    }
+
+    private static void assertEveryByteBothWays(String out) {
+        assertEquals("0", line(out, "dom0: exit"), out);
+        assertEquals("0", line(out, "guest: exit"), out);
+        assertEquals(line(out, "dom0: stdin"), line(out, "guest: stdout"), "dom0 -> guest bytes\n" + out);
+        assertEquals(line(out, "guest: stdin"), line(out, "dom0: stdout"), "guest -> dom0 bytes\n" + out);
+        assertTrue(line(out, "dom0: stdin").startsWith(BYTES + " "), out);
+    }
+}
