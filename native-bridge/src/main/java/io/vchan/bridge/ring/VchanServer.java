@@ -97,6 +97,7 @@ public final class VchanServer {
         List<XenStorePermission> perms = List.of(
                 XenStorePermission.owner(self, false, false), XenStorePermission.readOnly(peer));
         try (XenStore xs = platform.openXenStore(self)) {
+            requirePeerDomain(platform, xs, peer, path);
             // The channel's directory first, outside the transaction: created inside it, it would
             // change the parent directory that every other channel's publication changes too, and
             // concurrent publications would keep conflicting (EAGAIN) and backing off.
@@ -119,6 +120,27 @@ public final class VchanServer {
     }
 
     /** ring-ref and event-channel appear together, with their permissions, or not at all. */
+    /**
+     * On real Xen, refuses to publish for a domain that does not exist yet
+     * (see {@link NoSuchPeerDomainException}). A domain we may not look at
+     * (EACCES, as a guest looking at another guest) exists.
+     */
+    private static void requirePeerDomain(XenPlatform platform, XenStore xs, DomainId peer, String path)
+            throws IOException {
+        if (!platform.name().equals("xen")) {
+            return; // xensim and in-JVM grant permissions to any domain id, existing or not
+        }
+        try {
+            if (xs.read(0, "/local/domain/" + peer.value()).isEmpty()) {
+                throw new NoSuchPeerDomainException(peer, path);
+            }
+        } catch (XenException e) {
+            if (e.errno() != Errno.EACCES) {
+                throw e;
+            }
+        }
+    }
+
     private static void publishKeysInTransaction(XenStore xs, String path, List<XenStorePermission> perms,
             int ringRef, int port) throws IOException {
         long backoffNanos = 100_000;

@@ -1,5 +1,6 @@
 package io.vchan.samples.cli;
 
+import io.vchan.bridge.ring.NoSuchPeerDomainException;
 import io.vchan.bridge.ring.VchanClosedException;
 import io.vchan.bridge.ring.VchanConnectTimeoutException;
 import io.vchan.bridge.ring.VchanProtocolException;
@@ -14,7 +15,7 @@ record Failure(int exitCode, String message) {
     static Failure of(Throwable t) {
         Throwable cause = rootCause(t);
         int code;
-        if (cause instanceof VchanConnectTimeoutException) {
+        if (cause instanceof VchanConnectTimeoutException || cause instanceof NoSuchPeerDomainException) {
             code = ExitCodes.PEER_ABSENT;
         } else if (cause instanceof XenException x && (x.errno() == Errno.EACCES || x.errno() == Errno.EPERM)) {
             code = ExitCodes.PERMISSION;
@@ -37,7 +38,8 @@ record Failure(int exitCode, String message) {
      */
     private static Throwable rootCause(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof VchanConnectTimeoutException || c instanceof XenException
+            if (c instanceof VchanConnectTimeoutException || c instanceof NoSuchPeerDomainException
+                    || c instanceof XenException
                     || c instanceof VchanProtocolException || c instanceof VchanClosedException
                     || c instanceof IllegalArgumentException) {
                 return c;

@@ -106,6 +106,69 @@ class RealXenLibxenvchanIT extends RealXenSuite {
         assertCatBytes(out);
     }
 
+    @Test
+    void publishingForADomainNotYetCreatedFailsFastInsteadOfTrappingIt() throws Exception {
+        // XSA-322: XenStore ignores permissions for a domain created after the node. libxenvchan
+        // publishes anyway and its client in the new domain gets EACCES for ever; we refuse, saying why.
+        String out = scenario("XSA-322: a server published before its peer domain exists", Duration.ofMinutes(3), """
+                # the next domain id: start a guest, note its id, destroy it
+                next=$(( $(guest_start probe base 256 true) + 1 )) || exit 1
+                guest_destroy probe
+                echo "next domain $next"
+                s=$(date +%%s%%N)
+                jvm -jar %1$s cat -l $next early < /dev/null > /dev/null 2> /var/tmp/early.err
+                echo "ours: exit $? after $(( ($(date +%%s%%N) - s) / 1000000 )) ms: $(cat /var/tmp/early.err)"
+                # libxenvchan's server in dom0 publishes for it; then the domain is created and tries for 20 s
+                %2$s/vchan-driver server --peer $next --path /local/domain/0/data/vchan/$next/trap --timeout-ms 60000 \\
+                    > /var/tmp/trap.out 2>&1 &
+                wait_key /local/domain/0/data/vchan/$next/trap/event-channel 30 >/dev/null || exit 1
+                domid=$(guest_start late base 256 "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/trap --timeout-ms 20000") || exit 1
+                echo "late guest is dom$domid"
+                echo "guest: exit $(guest_wait late 60)"
+                guest_console late | prefix guest
+                guest_destroy late
+                kill %%1 2>/dev/null
+                """.formatted(System.getProperty("vchan.jar"), System.getProperty("test.bin")));
+        String next = line(out, "next domain");
+        String ours = line(out, "ours: exit");
+        System.out.println("[xenvm] XSA-322, ours: exit " + ours);
+        assertEquals(true, ours.startsWith("3 ") && ours.contains("XSA-322") && ours.contains("dom" + next),
+                "our server must refuse at once, naming the rule\n" + out);
+        assertEquals("dom" + next, line(out, "late guest is"), "the probe must predict the id\n" + out);
+        assertEquals("2", line(out, "guest: exit"), "libxenvchan's client stays locked out\n" + out);
+        assertEquals(true, line(out, "guest: vchan-driver").contains("Permission denied"), out);
+    }
+
+    @Test
+    void aThirdGuestCanNeitherReadNorUseAChannelMeantForAnother() throws Exception {
+        String out = scenario("isolation: a third guest and a channel published for another",
+                Duration.ofMinutes(3), """
+                # the intended guest waits, paused, until the server is there; the intruder tries first
+                intended=$(guest_start meant base 256 "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/priv --send 4096 --expect 4096 --timeout-ms 60000") || exit 1
+                xl pause meant
+                jvm -Dvchan.driver.platform=xen -cp %s io.vchan.bridge.interop.JavaVchanDriver server \\
+                    --peer $intended --path /local/domain/0/data/vchan/$intended/priv --send 4096 --expect 4096 \\
+                    --seed 1 > /var/tmp/priv.out 2>&1 &
+                wait_key /local/domain/0/data/vchan/$intended/priv/event-channel 60 >/dev/null || exit 1
+                p=/local/domain/0/data/vchan/$intended/priv
+                other=$(guest_start intruder base 256 "xenstore-read $p/ring-ref; echo read-exit \\$?; vchan-driver client --peer 0 --path $p --timeout-ms 5000; echo client-exit \\$?") || exit 1
+                guest_wait intruder 60 >/dev/null || exit 1
+                guest_console intruder | prefix intruder
+                guest_destroy intruder
+                xl unpause meant
+                echo "meant: exit $(guest_wait meant 90)"
+                wait
+                sed 's/^/dom0: /' /var/tmp/priv.out
+                guest_console meant | prefix meant
+                guest_destroy meant
+                """.formatted(driverClasspath()));
+        assertEquals("1", line(out, "intruder: read-exit"), "the intruder must not read ring-ref\n" + out);
+        assertEquals("2", line(out, "intruder: client-exit"), out);
+        assertEquals(true, line(out, "intruder: vchan-driver").contains("Permission denied"), out);
+        assertEquals("0", line(out, "meant: exit"), "the intended guest still connects\n" + out);
+        assertEquals(line(out, "dom0: sent"), line(out, "meant: received"), out);
+    }
+
     /** Each side received exactly what the other sent, and both agree on the ring orders. */
     private static void assertBothWays(String out, int left, int right) {
         assertEquals("0", line(out, "dom0: exit"), out);
