@@ -83,3 +83,21 @@ prefix() {
     sed -u "s/^/$1: /"
 }
 
+
+# with_guest NAME KIND MEM JOB DOM0-COMMAND: starts the guest, runs DOM0-COMMAND
+# (evaluated once $domid is the guest's) with its lines as "dom0: ...", then
+# prints "guest: exit STATUS" and the guest's console as "guest: ..." and
+# destroys the guest.
+with_guest() {
+    local name=$1 kind=$2 mem=$3 job=$4 command=$5
+    domid=$(guest_start "$name" "$kind" "$mem" "$job") || return 1
+    eval "$command" | prefix dom0
+    echo "guest: exit $(guest_wait "$name" 150)"
+    guest_console "$name" | prefix guest
+    guest_destroy "$name"
+}
+
+# digest WHAT FILE: "WHAT SIZE sha256=HEX", for checking every byte of a file
+digest() {
+    echo "$1 $(stat -c %s "$2") sha256=$(sha256sum < "$2" | cut -c1-64)"
+}

@@ -15,39 +15,33 @@ class RealXenJavaAcrossDomainsIT extends RealXenSuite {
 
     private static final int BYTES = 2 << 20;
 
-    /** A guest job: random stdin, {@code vchan cat ARGS}, then what went in and came out. */
+    /** A guest job: random stdin through {@code vchan cat ARGS}, the digests of both files, cat's status. */
     private static String guestCat(String args) {
         return ("head -c %d /dev/urandom > /tmp/in; $GUEST_JVM -jar /opt/vchan.jar cat %s < /tmp/in > /tmp/out;"
-                + " echo \"exit $?\"; echo \"stdin $(stat -c %%s /tmp/in) sha256=$(sha256sum < /tmp/in | cut -c1-64)\";"
-                + " echo \"stdout $(stat -c %%s /tmp/out) sha256=$(sha256sum < /tmp/out | cut -c1-64)\"")
-                .formatted(BYTES, args);
+                + " s=$?; for f in in out; do echo \"std$f $(stat -c %%s /tmp/$f) sha256=$(sha256sum < /tmp/$f"
+                + " | cut -c1-64)\"; done; exit $s").formatted(BYTES, args);
     }
 
+    /** The dom0 side: the same in dom0 ({@code xenvm.sh}'s {@code digest}). */
     private static String dom0Cat(String args) {
-        return """
-                head -c %1$d /dev/urandom > /var/tmp/in
-                jvm -jar %2$s cat %3$s < /var/tmp/in > /var/tmp/out
-                echo "dom0: exit $?"
-                echo "dom0: stdin $(stat -c %%s /var/tmp/in) sha256=$(sha256sum < /var/tmp/in | cut -c1-64)"
-                echo "dom0: stdout $(stat -c %%s /var/tmp/out) sha256=$(sha256sum < /var/tmp/out | cut -c1-64)"
-                """.formatted(BYTES, System.getProperty("vchan.jar"), args);
+        return ("head -c %d /dev/urandom > /var/tmp/in; jvm -jar %s cat %s < /var/tmp/in > /var/tmp/out;"
+                + " echo \"exit $?\"; digest stdin /var/tmp/in; digest stdout /var/tmp/out")
+                .formatted(BYTES, System.getProperty("vchan.jar"), args);
     }
 
     @Test
     void flowServerInGuestServesFlowClientInDom0() throws Exception {
         String out = scenario("Flow server (JVM in a guest) <-> Flow client dom0", Duration.ofMinutes(4),
-                "domid=$(guest_start jsrv java 512 '" + guestCat("-l 0 p") + "') || exit 1\n"
-                        + dom0Cat("--connect-timeout 150 $domid p")
-                        + "guest_wait jsrv 150 >/dev/null; guest_console jsrv | prefix guest; guest_destroy jsrv\n");
+                "with_guest jsrv java 512 '" + guestCat("-l 0 p") + "' '"
+                        + dom0Cat("--connect-timeout 150 $domid p") + "'");
         assertEveryByteBothWays(out);
     }
 
     @Test
     void flowServerInDom0ServesFlowClientInGuest() throws Exception {
         String out = scenario("Flow server dom0 <-> Flow client (JVM in a guest)", Duration.ofMinutes(4),
-                "domid=$(guest_start jcli java 512 '" + guestCat("--connect-timeout 150 0 p") + "') || exit 1\n"
-                        + dom0Cat("-l $domid p")
-                        + "guest_wait jcli 150 >/dev/null; guest_console jcli | prefix guest; guest_destroy jcli\n");
+                "with_guest jcli java 512 '" + guestCat("--connect-timeout 150 0 p") + "' '"
+                        + dom0Cat("-l $domid p") + "'");
         assertEveryByteBothWays(out);
     }
 

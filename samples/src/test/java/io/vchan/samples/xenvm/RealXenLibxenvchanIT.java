@@ -42,17 +42,13 @@ class RealXenLibxenvchanIT extends RealXenSuite {
     @CsvSource({"1024, 2048, 10, 11", "4096, 1048576, 12, 20", "1048576, 1048576, 20, 20"})
     void ourServerInDom0ServesLibxenvchanClientInGuest(int readSize, int writeSize, int left, int right)
             throws Exception {
-        String out = scenario("java server dom0 <-> C client guest, " + readSize + "/" + writeSize,
-                Duration.ofMinutes(3), """
-                domid=$(guest_start cc base 256 "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/rx --send %1$d --expect %1$d --seed 2 --timeout-ms 90000") || exit 1
-                jvm -Dvchan.driver.platform=xen -cp %2$s io.vchan.bridge.interop.JavaVchanDriver server \\
-                    --peer $domid --path /local/domain/0/data/vchan/$domid/rx --read-size %3$d --write-size %4$d \\
-                    --send %1$d --expect %1$d --seed 1 | prefix dom0
-                echo "dom0: exit $?"
-                echo "guest: exit $(guest_wait cc 90)"
-                guest_console cc | prefix guest
-                guest_destroy cc
-                """.formatted(BYTES, driverClasspath(), readSize, writeSize));
+        String out = withGuest("java server dom0 <-> C client guest, " + readSize + "/" + writeSize,
+                "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/rx"
+                        + " --send %1$d --expect %1$d --seed 2 --timeout-ms 90000",
+                "jvm -Dvchan.driver.platform=xen -cp %2$s io.vchan.bridge.interop.JavaVchanDriver server"
+                        + " --peer $domid --path /local/domain/0/data/vchan/$domid/rx --read-size %3$d"
+                        + " --write-size %4$d --send %1$d --expect %1$d --seed 1; echo \"exit $?\"",
+                readSize, writeSize);
         assertBothWays(out, left, right);
     }
 
@@ -60,50 +56,50 @@ class RealXenLibxenvchanIT extends RealXenSuite {
     @CsvSource({"1024, 2048, 10, 11", "4096, 1048576, 12, 20", "1048576, 1048576, 20, 20"})
     void libxenvchanServerInGuestServesOurClientInDom0(int readSize, int writeSize, int left, int right)
             throws Exception {
-        String out = scenario("C server guest <-> java client dom0, " + readSize + "/" + writeSize,
-                Duration.ofMinutes(3), """
-                domid=$(guest_start cs base 256 "vchan-driver server --peer 0 --path /local/domain/\\$XENVM_DOMID/data/vchan/0/rx --read-size %3$d --write-size %4$d --send %1$d --expect %1$d --seed 2 --timeout-ms 90000") || exit 1
-                jvm -Dvchan.driver.platform=xen -cp %2$s io.vchan.bridge.interop.JavaVchanDriver client \\
-                    --peer $domid --path /local/domain/$domid/data/vchan/0/rx \\
-                    --send %1$d --expect %1$d --seed 1 | prefix dom0
-                echo "dom0: exit $?"
-                echo "guest: exit $(guest_wait cs 90)"
-                guest_console cs | prefix guest
-                guest_destroy cs
-                """.formatted(BYTES, driverClasspath(), readSize, writeSize));
+        String out = withGuest("C server guest <-> java client dom0, " + readSize + "/" + writeSize,
+                "vchan-driver server --peer 0 --path /local/domain/\\$XENVM_DOMID/data/vchan/0/rx"
+                        + " --read-size %3$d --write-size %4$d --send %1$d --expect %1$d --seed 2 --timeout-ms 90000",
+                "jvm -Dvchan.driver.platform=xen -cp %2$s io.vchan.bridge.interop.JavaVchanDriver client"
+                        + " --peer $domid --path /local/domain/$domid/data/vchan/0/rx"
+                        + " --send %1$d --expect %1$d --seed 1; echo \"exit $?\"",
+                readSize, writeSize);
         assertBothWays(out, left, right);
     }
 
     @Test
     void catServerInDom0DeliversEveryByteToLibxenvchanClient() throws Exception {
-        String out = scenario("vchan cat -l dom0 <-> C client guest, every byte", Duration.ofMinutes(3), """
-                head -c %1$d /dev/urandom > /var/tmp/cat-in
-                domid=$(guest_start catc base 256 "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/cat --send %1$d --expect %1$d --seed 3 --timeout-ms 90000") || exit 1
-                jvm -jar %2$s cat -l $domid cat < /var/tmp/cat-in > /var/tmp/cat-out
-                echo "dom0: exit $?"
-                echo "dom0: stdin $(stat -c %%s /var/tmp/cat-in) sha256=$(sha256sum < /var/tmp/cat-in | cut -d' ' -f1)"
-                echo "dom0: stdout $(stat -c %%s /var/tmp/cat-out) sha256=$(sha256sum < /var/tmp/cat-out | cut -d' ' -f1)"
-                echo "guest: exit $(guest_wait catc 90)"
-                guest_console catc | prefix guest
-                guest_destroy catc
-                """.formatted(BYTES, System.getProperty("vchan.jar")));
+        String out = withGuest("vchan cat -l dom0 <-> C client guest, every byte",
+                "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/cat"
+                        + " --send %1$d --expect %1$d --seed 3 --timeout-ms 90000",
+                catInDom0("-l $domid cat"), 0, 0);
         assertCatBytes(out);
     }
 
     @Test
     void catClientInDom0DeliversEveryByteToLibxenvchanServer() throws Exception {
-        String out = scenario("vchan cat dom0 <-> C server guest, every byte", Duration.ofMinutes(3), """
-                head -c %1$d /dev/urandom > /var/tmp/cat-in
-                domid=$(guest_start cats base 256 "vchan-driver server --peer 0 --path /local/domain/\\$XENVM_DOMID/data/vchan/0/cat --send %1$d --expect %1$d --seed 3 --timeout-ms 90000") || exit 1
-                jvm -jar %2$s cat --connect-timeout 60 $domid cat < /var/tmp/cat-in > /var/tmp/cat-out
-                echo "dom0: exit $?"
-                echo "dom0: stdin $(stat -c %%s /var/tmp/cat-in) sha256=$(sha256sum < /var/tmp/cat-in | cut -d' ' -f1)"
-                echo "dom0: stdout $(stat -c %%s /var/tmp/cat-out) sha256=$(sha256sum < /var/tmp/cat-out | cut -d' ' -f1)"
-                echo "guest: exit $(guest_wait cats 90)"
-                guest_console cats | prefix guest
-                guest_destroy cats
-                """.formatted(BYTES, System.getProperty("vchan.jar")));
+        String out = withGuest("vchan cat dom0 <-> C server guest, every byte",
+                "vchan-driver server --peer 0 --path /local/domain/\\$XENVM_DOMID/data/vchan/0/cat"
+                        + " --send %1$d --expect %1$d --seed 3 --timeout-ms 90000",
+                catInDom0("--connect-timeout 60 $domid cat"), 0, 0);
         assertCatBytes(out);
+    }
+
+    /** dom0: random stdin through {@code vchan cat ARGS}; its exit status and both files' digests. */
+    private static String catInDom0(String args) {
+        return "head -c %1$d /dev/urandom > /var/tmp/cat-in; jvm -jar " + System.getProperty("vchan.jar") + " cat "
+                + args + " < /var/tmp/cat-in > /var/tmp/cat-out; echo \"exit $?\";"
+                + " digest stdin /var/tmp/cat-in; digest stdout /var/tmp/cat-out";
+    }
+
+    /**
+     * A C peer in a guest beside a dom0 command ({@code xenvm.sh}'s {@code with_guest}); both are
+     * format strings of (bytes, driver classpath, read size, write size).
+     */
+    private String withGuest(String name, String guestJob, String dom0Command, int readSize, int writeSize)
+            throws Exception {
+        String script = "with_guest peer base 256 \"" + guestJob + "\" '" + dom0Command + "'";
+        return scenario(name, Duration.ofMinutes(3),
+                script.formatted(BYTES, driverClasspath(), readSize, writeSize));
     }
 
     @Test

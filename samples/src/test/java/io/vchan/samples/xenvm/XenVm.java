@@ -75,7 +75,8 @@ public final class XenVm implements AutoCloseable {
             SocketChannel control = connect(socket, qemu, start);
             XenVm vm = new XenVm(work, qemu, control);
             vm.awaitReady(start);
-            return vm.withBootMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            vm.bootMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            return vm;
         } catch (IOException | RuntimeException | InterruptedException e) {
             qemu.destroyForcibly();
             throw e;
@@ -83,16 +84,11 @@ public final class XenVm implements AutoCloseable {
     }
 
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
-    private volatile long bootTime;
-
-    private XenVm withBootMillis(long millis) {
-        bootTime = millis;
-        return this;
-    }
+    private volatile long bootMillis;
 
     /** QEMU start to dom0's agent ready. */
     public long bootMillis() {
-        return bootTime;
+        return bootMillis;
     }
 
     public Path work() {
