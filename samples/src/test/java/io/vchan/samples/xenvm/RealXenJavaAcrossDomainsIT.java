@@ -78,6 +78,10 @@ class RealXenJavaAcrossDomainsIT extends RealXenSuite {
                 domid=$(guest_start doomed base 256 "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/doom --send 100000000000 --expect 100000000000 --no-verify --timeout-ms 600000") || exit 1
                 ms() { echo $(( $(date +%%s%%N) / 1000000 )); }
                 stamp() { while IFS= read -r l; do echo "$(ms) $l"; done; }
+                # when the toolstack removed the domain's XenStore directory (what our watch sees)
+                xenstore-watch /local/domain/$domid | while read -r _; do
+                    xenstore-exists /local/domain/$domid/domid || { echo "node-gone $(ms)"; break; }
+                done &
                 timeout 90 "$XENVM_JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:+UseSerialGC \\
                     -Djava.io.tmpdir=/var/tmp -Djna.tmpdir=/var/tmp -XX:ErrorFile="$XENVM_WORK/hs_err_%%p.log" \\
                     -jar %s cat -l $domid doom < /dev/zero 2> >(stamp > /var/tmp/doom.err) | {
@@ -86,7 +90,7 @@ class RealXenJavaAcrossDomainsIT extends RealXenSuite {
                     cat > /dev/null
                 }
                 echo "dom0: exit ${PIPESTATUS[0]}"
-                wait
+                pkill -f "xenstore-watch /local/domain/$domid"; wait
                 sed 's/^/stderr /' /var/tmp/doom.err
                 """.formatted(System.getProperty("vchan.jar")));
         assertEquals("6", line(out, "dom0: exit"), "vchan cat must fail with 'peer gone' (6)\n" + out);
@@ -94,8 +98,10 @@ class RealXenJavaAcrossDomainsIT extends RealXenSuite {
         long destroyEnd = Long.parseLong(line(out, "destroy-end"));
         String err = line(out, "stderr");
         long seen = Long.parseLong(err.split(" ")[0]);
-        System.out.printf("[xenvm] xl destroy took %d ms; dom0's Flow failed %d ms after it began, %d ms after it"
-                + " returned: %s%n", destroyEnd - destroyStart, seen - destroyStart, seen - destroyEnd, err);
+        long nodeGone = Long.parseLong(line(out, "node-gone"));
+        System.out.printf("[xenvm] xl destroy took %d ms; /local/domain/N went %d ms after it began; dom0's Flow"
+                + " failed %d ms after that, %d ms after xl returned: %s%n", destroyEnd - destroyStart,
+                nodeGone - destroyStart, seen - nodeGone, seen - destroyEnd, err);
         assertTrue(err.contains("peer") || err.contains("closed"), err);
         assertTrue(seen - destroyEnd < 5000, "dom0 took " + (seen - destroyEnd) + " ms to notice\n" + out);
     }

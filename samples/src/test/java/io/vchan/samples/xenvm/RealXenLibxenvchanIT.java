@@ -84,6 +84,62 @@ class RealXenLibxenvchanIT extends RealXenSuite {
         assertCatBytes(out);
     }
 
+    @Test
+    void xensOwnSocketProxyInDom0AndOurProxyAndCatInAGuestBothRoles() throws Exception {
+        // Xen's proxy in dom0 (its client mode asks libxenctrl about the peer, which only dom0 may),
+        // a UNIX-socket program behind it; ours in a Java guest over stdin/stdout, four ends in turn.
+        // A vchan close drops what is still in the ring, so each end sends the SHA-256 of what it
+        // got once it has all of it, and the guest's stdin ends once dom0's digest is there.
+        int guestBytes = 1 << 20;
+        String guestJob = ("head -c %1$d /dev/urandom > /tmp/in; me=$XENVM_DOMID; v=\"$GUEST_JVM -jar /opt/vchan.jar\";"
+                + " upto() { t=0; until [ $(stat -c %%s /tmp/out) -ge $1 ] || [ $t -ge 1200 ];"
+                + " do sleep 0.1; t=$((t+1)); done; };"
+                + " feed() { cat /tmp/in; upto %2$d; head -c %2$d /tmp/out | sha256sum | cut -c1-64 | tr -d \"\\n\";"
+                + " upto %3$d; };"
+                + " run() { tag=$1; shift; : > /tmp/out; feed | $v \"$@\" > /tmp/out; echo \"$tag exit $?\";"
+                + " echo \"$tag stdout %2$d sha256=$(head -c %2$d /tmp/out | sha256sum | cut -c1-64)\";"
+                + " echo \"$tag ack sha256=$(tail -c 64 /tmp/out)\"; echo \"$tag size $(stat -c %%s /tmp/out)\"; };"
+                + " echo \"stdin $(stat -c %%s /tmp/in) sha256=$(sha256sum < /tmp/in | cut -c1-64)\";"
+                + " run proxy-server proxy -m server 0 /local/domain/$me/data/vchan/0/p1 -;"
+                + " run proxy-client proxy 0 /local/domain/0/data/vchan/$me/p2 -;"
+                + " run cat-server cat -l 0 p3;"
+                + " run cat-client cat --connect-timeout 150 0 p4").formatted(guestBytes, BYTES, BYTES + 64);
+        String out = scenario("Xen's vchan-socket-proxy dom0 <-> vchan proxy and cat (JVM in a guest)",
+                Duration.ofMinutes(6), """
+                domid=$(guest_start proxied java 512 '%1$s') || exit 1
+                x=vchan-socket-proxy; s=/var/tmp/sockets; rm -rf $s; mkdir -p $s
+                # client mode listens on a socket and connects to the guest's server per connection;
+                # server mode publishes and connects to the program's socket per client
+                $x $domid /local/domain/$domid/data/vchan/0/p1 $s/p1 2> $s/x1.err &
+                $x -m server $domid /local/domain/0/data/vchan/$domid/p2 $s/p2 2> $s/x2.err &
+                $x $domid /local/domain/$domid/data/vchan/0/p3 $s/p3 2> $s/x3.err &
+                $x -m server $domid /local/domain/0/data/vchan/$domid/p4 $s/p4 2> $s/x4.err &
+                head -c %2$d /dev/urandom > $s/send
+                digest dom0-sent $s/send
+                jvm -cp %3$s io.vchan.samples.xenvm.SocketExchange $s/send %4$d 240000 \\
+                    proxy-server=connect:$s/p1 proxy-client=serve:$s/p2 cat-server=connect:$s/p3 cat-client=serve:$s/p4
+                echo "dom0: exit $?"
+                echo "guest: exit $(guest_wait proxied 60)"
+                guest_console proxied | prefix guest
+                guest_destroy proxied
+                kill %%1 %%2 %%3 %%4 2>/dev/null; wait
+                for f in $s/x*.err; do prefix "$(basename $f)" < $f; done
+                """.formatted(guestJob, BYTES, codeSource(SocketExchange.class), guestBytes));
+        assertEquals("0", line(out, "dom0: exit"), out);
+        assertEquals("0", line(out, "guest: exit"), out);
+        for (String end : new String[] {"proxy-server", "proxy-client", "cat-server", "cat-client"}) {
+            assertEquals("0", line(out, "guest: " + end + " exit"), end + "\n" + out);
+            assertEquals(line(out, "dom0-sent"), line(out, end + " sent"), out);
+            assertEquals(line(out, end + " sent"), line(out, "guest: " + end + " stdout"),
+                    end + ": dom0 -> guest bytes\n" + out);
+            assertEquals(line(out, "guest: stdin"), line(out, end + " received"),
+                    end + ": guest -> dom0 bytes\n" + out);
+            assertEquals(line(out, "dom0-sent").split(" ")[1], line(out, end + " they received"), out);
+            assertEquals(line(out, "guest: stdin").split(" ")[1], line(out, "guest: " + end + " ack"), out);
+            assertEquals(Integer.toString(BYTES + 64), line(out, "guest: " + end + " size"), "nothing else\n" + out);
+        }
+    }
+
     /** dom0: random stdin through {@code vchan cat ARGS}; its exit status and both files' digests. */
     private static String catInDom0(String args) {
         return "head -c %1$d /dev/urandom > /var/tmp/cat-in; jvm -jar " + System.getProperty("vchan.jar") + " cat "
