@@ -267,3 +267,32 @@ int xensim_stats(struct xensim_stats *out)
                                   w.watches, w.transactions, w.domains };
     return 0;
 }
+
+/* One toolstack request, as this process's domain (the daemon wants dom0). */
+static int toolstack(uint32_t op, uint32_t domid)
+{
+    int self = xsim_self_domid();
+    if (self < 0 || domid > XSIM_MAX_DOMID) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct xsim_conn c;
+    if (xsim_open(&c, XSIM_K_XC, (uint32_t)self, 0) < 0)
+        return -1;
+    struct xsim_req req = { .op = op, .a = domid };
+    int rc = xsim_call(&c, &req, NULL, NULL, NULL, NULL, 0, NULL);
+    int e = errno;
+    xsim_close(&c);
+    errno = e;
+    return rc < 0 ? -1 : 0;
+}
+
+int xensim_domain_create(uint32_t domid)
+{
+    return toolstack(XSIM_DOMAIN_CREATE, domid);
+}
+
+int xensim_domain_destroy(uint32_t domid)
+{
+    return toolstack(XSIM_DOMAIN_DESTROY, domid);
+}

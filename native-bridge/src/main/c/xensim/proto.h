@@ -73,6 +73,9 @@ enum xsim_op {
     /* any kind */
     XSIM_DOMINFO,        /* a=first domid -> ret=domid of the first live domain >= a, or -ESRCH */
     XSIM_STATS,          /* -> payload struct xsim_stats_wire */
+    /* any kind, dom0 only: the sim-only toolstack (xensim.h) */
+    XSIM_DOMAIN_CREATE,  /* a=domid */
+    XSIM_DOMAIN_DESTROY, /* a=domid */
 };
 
 struct xsim_req {
