@@ -63,6 +63,7 @@ static __typeof__(xensim_xs_open_as) *sim_xs_open_as;
 static __typeof__(xensim_stats) *sim_stats;
 static __typeof__(xensim_domain_create) *sim_domain_create;
 static __typeof__(xensim_domain_destroy) *sim_domain_destroy;
+static __typeof__(xensim_domain_state) *sim_domain_state;
 
 static bool resolve_sim(void)
 {
@@ -73,8 +74,9 @@ static bool resolve_sim(void)
     sim_stats = (__typeof__(sim_stats))dlsym(RTLD_DEFAULT, "xensim_stats");
     sim_domain_create = (__typeof__(sim_domain_create))dlsym(RTLD_DEFAULT, "xensim_domain_create");
     sim_domain_destroy = (__typeof__(sim_domain_destroy))dlsym(RTLD_DEFAULT, "xensim_domain_destroy");
+    sim_domain_state = (__typeof__(sim_domain_state))dlsym(RTLD_DEFAULT, "xensim_domain_state");
     return sim_evtchn_open_as && sim_gnttab_open_as && sim_gntshr_open_as && sim_xs_open_as &&
-           sim_stats && sim_domain_create && sim_domain_destroy;
+           sim_stats && sim_domain_create && sim_domain_destroy && sim_domain_state;
 }
 
 static xenevtchn_handle *ev_as(uint32_t dom) { return sim_evtchn_open_as(NULL, 0, dom); }
@@ -1766,6 +1768,8 @@ static void toolstack_xsa322(void)
     REQUIRE(h5, "xs_open_as(5) after the destroy: %s", ERR);
     EXPECT_ERR(EACCES, xs_read(h5, XBT_NULL, y5, NULL) == NULL);
     EXPECT_READ(h5, XBT_NULL, "domid", "5");
+    CHECK(sim_domain_state(5) == XENSIM_DOMAIN_IMPLICIT, "state of dom5 back with a process: %d",
+          sim_domain_state(5));
     xs_close(h5);
     xs_close(h6);
 }
@@ -1780,7 +1784,11 @@ static void toolstack_domain_watches(void)
     EXPECT_WATCH(w, "@introduceDomain", "in");
     EXPECT_WATCH(w, "@releaseDomain", "out");
 
+    CHECK(sim_domain_state(7) == XENSIM_DOMAIN_IMPLICIT, "state of dom7 before its creation: %d",
+          sim_domain_state(7));
     REQUIRE(sim_domain_create(7) == 0, "xensim_domain_create(7): %s", ERR);
+    CHECK(sim_domain_state(7) == XENSIM_DOMAIN_CREATED, "state of dom7 once created: %d",
+          sim_domain_state(7));
     EXPECT_WATCH(w, "@introduceDomain", "in");
     EXPECT_READ(w, XBT_NULL, "/local/domain/7/domid", "7");
     EXPECT_ERR(EEXIST, sim_domain_create(7) < 0);
@@ -1813,6 +1821,9 @@ static void toolstack_domain_watches(void)
     EXPECT_WATCH(w, "@releaseDomain", "out");
     EXPECT_ERR(ENOENT, xs_read(w, XBT_NULL, "/local/domain/7", NULL) == NULL);
     EXPECT_ERR(ESRCH, sim_domain_destroy(7) < 0);
+    CHECK(sim_domain_state(7) == XENSIM_DOMAIN_GONE, "state of dom7 once destroyed: %d",
+          sim_domain_state(7));
+    EXPECT_ERR(EINVAL, sim_domain_state(MAX_DOMID + 1) < 0);
 
     /* an implicit domain with a process here (beside dom0) can be destroyed too:
      * its handles fail, this process lives on, @releaseDomain fires once */

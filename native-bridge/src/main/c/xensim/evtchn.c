@@ -268,10 +268,9 @@ int xensim_stats(struct xensim_stats *out)
     return 0;
 }
 
-/* One toolstack request, as this process's domain (the daemon wants dom0). */
-static int toolstack(uint32_t op, uint32_t domid)
+/* One toolstack request as domain `self` (create and destroy want dom0). */
+static int toolstack(uint32_t op, uint32_t domid, int self)
 {
-    int self = xsim_self_domid();
     if (self < 0 || domid > XSIM_MAX_DOMID) {
         errno = EINVAL;
         return -1;
@@ -284,15 +283,22 @@ static int toolstack(uint32_t op, uint32_t domid)
     int e = errno;
     xsim_close(&c);
     errno = e;
-    return rc < 0 ? -1 : 0;
+    return rc;
 }
 
 int xensim_domain_create(uint32_t domid)
 {
-    return toolstack(XSIM_DOMAIN_CREATE, domid);
+    return toolstack(XSIM_DOMAIN_CREATE, domid, xsim_self_domid()) < 0 ? -1 : 0;
 }
 
 int xensim_domain_destroy(uint32_t domid)
 {
-    return toolstack(XSIM_DOMAIN_DESTROY, domid);
+    return toolstack(XSIM_DOMAIN_DESTROY, domid, xsim_self_domid()) < 0 ? -1 : 0;
+}
+
+/* Asked as dom0, like xensim_stats: a guest asking must not make its own
+ * domain arrive (or leave) for the length of the question. */
+int xensim_domain_state(uint32_t domid)
+{
+    return toolstack(XSIM_DOMAIN_STATE, domid, 0);
 }

@@ -76,6 +76,8 @@ enum xsim_op {
     /* any kind, dom0 only: the sim-only toolstack (xensim.h) */
     XSIM_DOMAIN_CREATE,  /* a=domid */
     XSIM_DOMAIN_DESTROY, /* a=domid */
+    /* any kind, anyone */
+    XSIM_DOMAIN_STATE,   /* a=domid -> ret=XENSIM_DOMAIN_* (xensim.h) */
 };
 
 struct xsim_req {

@@ -51,6 +51,14 @@ struct xs_handle *xensim_xs_open_as(unsigned long flags, uint32_t domid);
 int xensim_domain_create(uint32_t domid);
 int xensim_domain_destroy(uint32_t domid);
 
+/* What the toolstack knows of a domain, for anyone to ask; -1 with errno
+ * (EINVAL for an id > 32751). XenStore cannot tell IMPLICIT from GONE: the
+ * home of an implicit domain with no process yet is missing too. */
+#define XENSIM_DOMAIN_IMPLICIT 0 /* never created: there since the host started */
+#define XENSIM_DOMAIN_CREATED 1  /* created, not destroyed since */
+#define XENSIM_DOMAIN_GONE 2     /* destroyed; a permission entry for it would not count */
+int xensim_domain_state(uint32_t domid);
+
 /* What the simulated host holds right now: for leak checks in tests. */
 struct xensim_stats {
     uint32_t connections;   /* open handles' connections, all processes */

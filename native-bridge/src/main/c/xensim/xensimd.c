@@ -344,6 +344,17 @@ static int domain_destroy(struct conn *c, uint32_t domid)
     return 0;
 }
 
+/* What the toolstack knows of a domain (xensim.h's XENSIM_DOMAIN_*). */
+static void domain_state(struct conn *c, uint32_t domid)
+{
+    if (domid > XSIM_MAX_DOMID)
+        reply_err(c, EINVAL);
+    else if (domains[domid].created)
+        reply(c, 1, NULL, 0, NULL, 0);
+    else
+        reply(c, domains[domid].gen == DOMAIN_GONE ? 2 : 0, NULL, 0, NULL, 0);
+}
+
 /* The created domains outlive the daemon, as the tree does: one domid a line. */
 static void domains_save(void)
 {
@@ -405,6 +416,8 @@ static void dispatch(struct conn *c, const char *buf, size_t n)
     }
     if (req.op == XSIM_STATS)
         stats(c);
+    else if (req.op == XSIM_DOMAIN_STATE)
+        domain_state(c, req.a);
     else if (req.op == XSIM_DOMAIN_CREATE || req.op == XSIM_DOMAIN_DESTROY) {
         int rc = req.op == XSIM_DOMAIN_CREATE ? domain_create(c, req.a) : domain_destroy(c, req.a);
         rc < 0 ? reply_err(c, -rc) : reply(c, 0, NULL, 0, NULL, 0);
