@@ -1978,7 +1978,8 @@ static void toolstack_state_persists(void)
     struct xs_permissions for5[2] = { { 0, XS_PERM_NONE }, { 5, XS_PERM_READ } };
     REQUIRE(xs_write(h0, XBT_NULL, "/before", "b", 1) &&
             xs_set_permissions(h0, XBT_NULL, "/before", for5, 2), "write: %s", ERR);
-    REQUIRE(sim_domain_create(5) == 0, "xensim_domain_create(5): %s", ERR);
+    REQUIRE(sim_domain_create(5) == 0 && sim_domain_create(6) == 0 && sim_domain_destroy(6) == 0,
+            "create 5, create and destroy 6: %s", ERR);
     REQUIRE(xs_write(h0, XBT_NULL, "/after", "a", 1) &&
             xs_set_permissions(h0, XBT_NULL, "/after", for5, 2), "write: %s", ERR);
     xs_close(h0);
@@ -1986,6 +1987,8 @@ static void toolstack_state_persists(void)
             "the daemon did not exit within 5 s of its last client (a created domain kept it?)");
 
     EXPECT_ERR(EEXIST, sim_domain_create(5) < 0); /* it still exists, with no process */
+    CHECK(sim_domain_state(6) == XENSIM_DOMAIN_GONE, "state of the destroyed dom6 after the restart: %d",
+          sim_domain_state(6));
     h0 = xs_as(0);
     struct xs_handle *h5 = xs_as(5);
     REQUIRE(h0 && h5, "xs_open_as after the daemon's exit: %s", ERR);

@@ -355,7 +355,8 @@ static void domain_state(struct conn *c, uint32_t domid)
         reply(c, domains[domid].gen == DOMAIN_GONE ? 2 : 0, NULL, 0, NULL, 0);
 }
 
-/* The created domains outlive the daemon, as the tree does: one domid a line. */
+/* The toolstack's domains outlive the daemon, as the tree does: "created N"
+ * or "gone N", a line each. */
 static void domains_save(void)
 {
     char tmp[PATH_MAX + 8];
@@ -365,24 +366,34 @@ static void domains_save(void)
         dlog("cannot save the domains to %s", tmp);
         return;
     }
-    for (uint32_t d = 1; d <= XSIM_MAX_DOMID; d++)
+    for (uint32_t d = 1; d <= XSIM_MAX_DOMID; d++) {
         if (domains[d].created)
-            fprintf(f, "%u\n", d);
+            fprintf(f, "created %u\n", d);
+        else if (domains[d].gen == DOMAIN_GONE)
+            fprintf(f, "gone %u\n", d);
+    }
     if (fclose(f) == 0)
         rename(tmp, domains_path);
 }
 
 /* A created domain loaded here has been there since this daemon started
- * (generation 0): the saved tree carries the entries XSA-322 made void. */
+ * (generation 0): the saved tree carries the entries XSA-322 made void. A
+ * gone one stays gone. */
 static void domains_load(void)
 {
     FILE *f = fopen(domains_path, "r");
     if (!f)
         return;
+    char what[8];
     unsigned int d;
-    while (fscanf(f, "%u", &d) == 1)
-        if (d >= 1 && d <= XSIM_MAX_DOMID)
+    while (fscanf(f, "%7s %u", what, &d) == 2) {
+        if (d < 1 || d > XSIM_MAX_DOMID)
+            continue;
+        if (strcmp(what, "created") == 0)
             domains[d].created = true;
+        else if (strcmp(what, "gone") == 0)
+            domains[d].gen = DOMAIN_GONE;
+    }
     fclose(f);
 }
 
