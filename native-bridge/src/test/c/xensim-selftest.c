@@ -4,7 +4,7 @@
  *
  * Linked against Debian's libraries, run with LD_LIBRARY_PATH on xensim's
  * build directory so that xensim's libraries are the ones loaded. The
- * sim-only entry points (xensim_*_open_as, xensim_stats) are not in Debian's
+ * sim-only entry points (xensim_*_open_as, xensim_stats, xensim_domain_*) are not in Debian's
  * libraries, so they are looked up at run time.
  *
  * Every check runs in a forked child with a fresh XENSIM_DIR (its own
@@ -61,6 +61,9 @@ static __typeof__(xensim_gnttab_open_as) *sim_gnttab_open_as;
 static __typeof__(xensim_gntshr_open_as) *sim_gntshr_open_as;
 static __typeof__(xensim_xs_open_as) *sim_xs_open_as;
 static __typeof__(xensim_stats) *sim_stats;
+static __typeof__(xensim_domain_create) *sim_domain_create;
+static __typeof__(xensim_domain_destroy) *sim_domain_destroy;
+static __typeof__(xensim_domain_state) *sim_domain_state;
 
 static bool resolve_sim(void)
 {
@@ -69,8 +72,11 @@ static bool resolve_sim(void)
     sim_gntshr_open_as = (__typeof__(sim_gntshr_open_as))dlsym(RTLD_DEFAULT, "xensim_gntshr_open_as");
     sim_xs_open_as = (__typeof__(sim_xs_open_as))dlsym(RTLD_DEFAULT, "xensim_xs_open_as");
     sim_stats = (__typeof__(sim_stats))dlsym(RTLD_DEFAULT, "xensim_stats");
+    sim_domain_create = (__typeof__(sim_domain_create))dlsym(RTLD_DEFAULT, "xensim_domain_create");
+    sim_domain_destroy = (__typeof__(sim_domain_destroy))dlsym(RTLD_DEFAULT, "xensim_domain_destroy");
+    sim_domain_state = (__typeof__(sim_domain_state))dlsym(RTLD_DEFAULT, "xensim_domain_state");
     return sim_evtchn_open_as && sim_gnttab_open_as && sim_gntshr_open_as && sim_xs_open_as &&
-           sim_stats;
+           sim_stats && sim_domain_create && sim_domain_destroy && sim_domain_state;
 }
 
 static xenevtchn_handle *ev_as(uint32_t dom) { return sim_evtchn_open_as(NULL, 0, dom); }
@@ -1693,6 +1699,370 @@ static void unsupported_calls(void)
     CHECK(xengnttab_set_max_grants(t, 128) == 0, "xengnttab_set_max_grants: %s", ERR);
 }
 
+/* ================================================================ the toolstack */
+
+/* XSA-322: entries naming a domain created after the node was written do not count. */
+static void toolstack_xsa322(void)
+{
+    struct xs_handle *h0 = xs_as(0);
+    REQUIRE(h0, "xs_open_as(0): %s", ERR);
+    const char *x5 = "/local/domain/0/data/vchan/5/x", *x6 = "/local/domain/0/data/vchan/6/x";
+    const char *z5 = "/local/domain/0/data/vchan/5/z", *z6 = "/local/domain/0/data/vchan/6/z";
+    const char *y5 = "/local/domain/0/data/vchan/5/y";
+    struct xs_permissions for5[2] = { { 0, XS_PERM_NONE }, { 5, XS_PERM_READ } };
+    struct xs_permissions for6[2] = { { 0, XS_PERM_NONE }, { 6, XS_PERM_READ } };
+    /* everyone reads, except the domain named */
+    struct xs_permissions not5[2] = { { 0, XS_PERM_READ }, { 5, XS_PERM_NONE } };
+    struct xs_permissions not6[2] = { { 0, XS_PERM_READ }, { 6, XS_PERM_NONE } };
+    /* a dom0 server publishes for dom5 and dom6 before either exists */
+    REQUIRE(xs_write(h0, XBT_NULL, x5, "v", 1) && xs_set_permissions(h0, XBT_NULL, x5, for5, 2) &&
+            xs_write(h0, XBT_NULL, x6, "v", 1) && xs_set_permissions(h0, XBT_NULL, x6, for6, 2) &&
+            xs_write(h0, XBT_NULL, z5, "z", 1) && xs_set_permissions(h0, XBT_NULL, z5, not5, 2) &&
+            xs_write(h0, XBT_NULL, z6, "z", 1) && xs_set_permissions(h0, XBT_NULL, z6, not6, 2),
+            "publish: %s", ERR);
+    /* dom5 is implicit so far: the entry counts */
+    struct xs_handle *h5 = xs_as(5);
+    REQUIRE(h5, "xs_open_as(5): %s", ERR);
+    EXPECT_READ(h5, XBT_NULL, x5, "v");
+    xs_close(h5);
+    long doms = STAT_UNTIL(domains, 1);
+    REQUIRE(doms == 1, "stats.domains = %ld once dom5's handle closed, expected 1 (dom0)", doms);
+
+    REQUIRE(sim_domain_create(5) == 0, "xensim_domain_create(5): %s", ERR);
+    h5 = xs_as(5);
+    struct xs_handle *h6 = xs_as(6);
+    REQUIRE(h5 && h6, "xs_open_as(5/6): %s", ERR);
+    EXPECT_ERR(EACCES, xs_read(h5, XBT_NULL, x5, NULL) == NULL);
+    EXPECT_READ(h5, XBT_NULL, z5, "z"); /* its entry void, dom5 gets perms[0]'s read */
+    EXPECT_READ(h5, XBT_NULL, "domid", "5"); /* its home, made at creation, counts */
+    EXPECT_READ(h6, XBT_NULL, x6, "v"); /* an implicit domain: as before */
+    EXPECT_ERR(EACCES, xs_read(h6, XBT_NULL, z6, NULL) == NULL);
+
+    /* permissions written after the creation count */
+    REQUIRE(xs_write(h0, XBT_NULL, y5, "y", 1) && xs_set_permissions(h0, XBT_NULL, y5, for5, 2),
+            "write %s: %s", y5, ERR);
+    EXPECT_READ(h5, XBT_NULL, y5, "y");
+    /* a new value does not revive the entry, and a new child inherits it void */
+    CHECK(xs_write(h0, XBT_NULL, x5, "v2", 2), "rewrite %s: %s", x5, ERR);
+    EXPECT_ERR(EACCES, xs_read(h5, XBT_NULL, x5, NULL) == NULL);
+    CHECK(xs_write(h0, XBT_NULL, "/local/domain/0/data/vchan/5/x/kid", "k", 1), "write kid: %s", ERR);
+    EXPECT_ERR(EACCES, xs_read(h5, XBT_NULL, "/local/domain/0/data/vchan/5/x/kid", NULL) == NULL);
+    /* get_permissions still lists it, as xenstored does */
+    CHECK(perms_are(h0, x5, for5, 2), "get_permissions of %s is not [n0, r5]", x5);
+    /* ... and watches do not fire for dom5 there */
+    CHECK(xs_watch(h5, x5, "w"), "xs_watch: %s", ERR);
+    EXPECT_WATCH(h5, x5, "w"); /* registration */
+    CHECK(xs_write(h0, XBT_NULL, x5, "v3", 2), "write: %s", ERR);
+    EXPECT_NO_WATCH(h5, 100);
+
+    /* setting the permissions again makes the entry count */
+    CHECK(xs_set_permissions(h0, XBT_NULL, x5, for5, 2), "set_permissions: %s", ERR);
+    EXPECT_WATCH(h5, x5, "w");
+    EXPECT_READ(h5, XBT_NULL, x5, "v3");
+    EXPECT_ERR(EACCES, xs_read(h5, XBT_NULL, "/local/domain/0/data/vchan/5/x/kid", NULL) == NULL);
+
+    /* a destroyed domain's entries stay void for the next domain of its id, implicit or not */
+    xs_close(h5);
+    REQUIRE(sim_domain_destroy(5) == 0, "xensim_domain_destroy(5): %s", ERR);
+    h5 = xs_as(5);
+    REQUIRE(h5, "xs_open_as(5) after the destroy: %s", ERR);
+    EXPECT_ERR(EACCES, xs_read(h5, XBT_NULL, y5, NULL) == NULL);
+    EXPECT_READ(h5, XBT_NULL, "domid", "5");
+    CHECK(sim_domain_state(5) == XENSIM_DOMAIN_IMPLICIT, "state of dom5 back with a process: %d",
+          sim_domain_state(5));
+    xs_close(h5);
+    xs_close(h6);
+}
+
+/* A created domain: @introduceDomain at creation, no process needed, @releaseDomain at destroy. */
+static void toolstack_domain_watches(void)
+{
+    struct xs_handle *w = xs_as(0);
+    REQUIRE(w, "xs_open_as(0): %s", ERR);
+    REQUIRE(xs_watch(w, "@introduceDomain", "in") && xs_watch(w, "@releaseDomain", "out"),
+            "watch: %s", ERR);
+    EXPECT_WATCH(w, "@introduceDomain", "in");
+    EXPECT_WATCH(w, "@releaseDomain", "out");
+
+    CHECK(sim_domain_state(7) == XENSIM_DOMAIN_IMPLICIT, "state of dom7 before its creation: %d",
+          sim_domain_state(7));
+    REQUIRE(sim_domain_create(7) == 0, "xensim_domain_create(7): %s", ERR);
+    CHECK(sim_domain_state(7) == XENSIM_DOMAIN_CREATED, "state of dom7 once created: %d",
+          sim_domain_state(7));
+    EXPECT_WATCH(w, "@introduceDomain", "in");
+    EXPECT_READ(w, XBT_NULL, "/local/domain/7/domid", "7");
+    EXPECT_ERR(EEXIST, sim_domain_create(7) < 0);
+    /* one of its processes comes and goes: the domain stays */
+    struct xs_handle *d7 = xs_as(7);
+    REQUIRE(d7, "xs_open_as(7): %s", ERR);
+    EXPECT_NO_WATCH(w, 100);
+    xs_close(d7);
+    EXPECT_NO_WATCH(w, 150);
+    EXPECT_READ(w, XBT_NULL, "/local/domain/7/domid", "7");
+    EXPECT_ERR(EEXIST, sim_domain_create(7) < 0);
+
+    /* what may not be done */
+    EXPECT_ERR(EINVAL, sim_domain_create(0) < 0);
+    EXPECT_ERR(EINVAL, sim_domain_create(MAX_DOMID + 1) < 0);
+    EXPECT_ERR(EINVAL, sim_domain_destroy(0) < 0);
+    EXPECT_ERR(ESRCH, sim_domain_destroy(9) < 0);
+    /* a guest is no toolstack (dom3 held open, so that its visit is one arrival) */
+    struct xs_handle *d3 = xs_as(3);
+    REQUIRE(d3, "xs_open_as(3): %s", ERR);
+    EXPECT_WATCH(w, "@introduceDomain", "in");
+    setenv("XENSIM_DOMID", "3", 1);
+    EXPECT_ERR(EPERM, sim_domain_create(4) < 0);
+    EXPECT_ERR(EPERM, sim_domain_destroy(7) < 0);
+    unsetenv("XENSIM_DOMID");
+    xs_close(d3);
+    EXPECT_WATCH(w, "@releaseDomain", "out");
+
+    REQUIRE(sim_domain_destroy(7) == 0, "xensim_domain_destroy(7): %s", ERR);
+    EXPECT_WATCH(w, "@releaseDomain", "out");
+    EXPECT_ERR(ENOENT, xs_read(w, XBT_NULL, "/local/domain/7", NULL) == NULL);
+    EXPECT_ERR(ESRCH, sim_domain_destroy(7) < 0);
+    CHECK(sim_domain_state(7) == XENSIM_DOMAIN_GONE, "state of dom7 once destroyed: %d",
+          sim_domain_state(7));
+    EXPECT_ERR(EINVAL, sim_domain_state(MAX_DOMID + 1) < 0);
+
+    /* an implicit domain with a process here (beside dom0) can be destroyed too:
+     * its handles fail, this process lives on, @releaseDomain fires once */
+    struct xs_handle *d8 = xs_as(8);
+    REQUIRE(d8, "xs_open_as(8): %s", ERR);
+    EXPECT_WATCH(w, "@introduceDomain", "in");
+    EXPECT_ERR(EEXIST, sim_domain_create(8) < 0);
+    REQUIRE(sim_domain_destroy(8) == 0, "xensim_domain_destroy(8): %s", ERR);
+    EXPECT_WATCH(w, "@releaseDomain", "out");
+    EXPECT_NO_WATCH(w, 100);
+    EXPECT_ERR(EIO, xs_read(d8, XBT_NULL, "domid", NULL) == NULL);
+    xs_close(d8);
+}
+
+/* Waits up to timeout_ms for child pid to end; its wait status, or -1 (then it is killed). */
+static int wait_child(pid_t pid, int timeout_ms)
+{
+    double deadline = now_ms() + timeout_ms;
+    int st;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            return st;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (now_ms() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            return -1;
+        }
+        sleep_ms(5);
+    }
+}
+
+/*
+ * xl destroy of a vchan client's domain, as on Xen: the dom0 end sees no
+ * unmap notification (no byte cleared, no event) on either page, the
+ * domain's process is killed, /local/domain/5 goes and @releaseDomain fires.
+ */
+static void toolstack_destroy_silent(void)
+{
+    REQUIRE(sim_domain_create(5) == 0, "xensim_domain_create(5): %s", ERR);
+    struct xs_handle *w = xs_as(0);
+    xenevtchn_handle *e0 = ev_as(0);
+    xengntshr_handle *s0 = gs_as(0);
+    xengnttab_handle *t0 = gt_as(0);
+    REQUIRE(w && e0 && s0 && t0, "open dom0 handles: %s", ERR);
+    REQUIRE(xs_watch(w, "/local/domain/5", "home") && xs_watch(w, "@releaseDomain", "out"),
+            "watch: %s", ERR);
+    EXPECT_WATCH(w, "/local/domain/5", "home");
+    EXPECT_WATCH(w, "@releaseDomain", "out");
+    int pa = xenevtchn_bind_unbound_port(e0, 5);
+    REQUIRE(pa > 0, "bind_unbound_port(5): %s", ERR);
+    uint32_t ref0;
+    volatile unsigned char *p0 = xengntshr_share_pages(s0, 5, 1, &ref0, 1);
+    REQUIRE(p0, "dom0 shares a page with dom5: %s", ERR);
+
+    int pfd[2];
+    REQUIRE(pipe2(pfd, O_CLOEXEC) == 0, "pipe: %s", ERR);
+    fflush(stdout);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0, "fork: %s", ERR);
+    if (pid == 0) {
+        /* a process in dom5, as a vchan client: binds, maps dom0's page with a
+         * notification, shares one back with another, sets both live bytes */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(pfd[0]);
+        setenv("XENSIM_DOMID", "5", 1);
+        int msg[2] = { 0, 0 };
+        xenevtchn_handle *e = xenevtchn_open(NULL, 0);
+        xengnttab_handle *t = xengnttab_open(NULL, 0);
+        xengntshr_handle *g = xengntshr_open(NULL, 0);
+        int pb = e ? xenevtchn_bind_interdomain(e, 0, (evtchn_port_t)pa) : -1;
+        unsigned char *m = t && pb > 0
+            ? xengnttab_map_grant_ref_notify(t, 0, ref0, RW, 100, (evtchn_port_t)pb) : NULL;
+        uint32_t ref5 = 0;
+        unsigned char *sp = m && g
+            ? xengntshr_share_page_notify(g, 0, &ref5, 1, 200, (evtchn_port_t)pb) : NULL;
+        if (sp) {
+            m[100] = 1;
+            sp[200] = 1;
+        }
+        msg[0] = sp ? 0 : (errno ? errno : EIO);
+        msg[1] = (int)ref5;
+        if (write(pfd[1], msg, sizeof msg) != sizeof msg)
+            _exit(3);
+        for (;;)
+            pause();
+    }
+    close(pfd[1]);
+    int msg[2] = { -1, 0 };
+    bool got = read_child(pfd[0], msg, sizeof msg);
+    close(pfd[0]);
+    volatile unsigned char *p5 = got && msg[0] == 0
+        ? xengnttab_map_grant_ref(t0, 5, (uint32_t)msg[1], RW) : NULL;
+    if (!p5) {
+        int e = errno;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        REQUIRE(false, "setup failed: child %s, dom0 maps its page: %s",
+                got ? ename(msg[0]) : "no answer", ename(e));
+    }
+    CHECK(p0[100] == 1 && p5[200] == 1, "the live bytes are %d/%d, expected 1/1", p0[100], p5[200]);
+    EXPECT_NO_EVENT(e0, 0);
+    CHECK(STAT(mappings) == 2 && STAT(grants) == 2 && STAT(ports) == 2,
+          "stats mappings/grants/ports = %ld/%ld/%ld before the destroy, expected 2/2/2",
+          STAT(mappings), STAT(grants), STAT(ports));
+
+    REQUIRE(sim_domain_destroy(5) == 0, "xensim_domain_destroy(5): %s", ERR);
+    int st = wait_child(pid, 2000);
+    CHECK(st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+          "dom5's process was not killed by the destroy (wait status %d)", st);
+    EXPECT_WATCH(w, "/local/domain/5", "home");
+    EXPECT_WATCH(w, "@releaseDomain", "out");
+    EXPECT_ERR(ENOENT, xs_read(w, XBT_NULL, "/local/domain/5", NULL) == NULL);
+    /* what dom5 held is gone; dom0's page and its mapping of dom5's page stay */
+    long maps = STAT_UNTIL(mappings, 1);
+    CHECK(maps == 1, "stats.mappings = %ld after the destroy, expected 1 (dom0's)", maps);
+    CHECK(STAT(grants) == 1 && STAT(ports) == 1,
+          "stats grants/ports = %ld/%ld after the destroy, expected 1/1", STAT(grants), STAT(ports));
+    /* and nothing reached dom0 */
+    EXPECT_NO_EVENT(e0, 300);
+    CHECK(p0[100] == 1, "dom5's notification cleared the byte of dom0's page");
+    CHECK(p5[200] == 1, "dom5's notification cleared the byte of its own page");
+
+    /* dom0's port is unbound for dom5 again, and alive: a new dom5 binds and signals it */
+    REQUIRE(sim_domain_create(5) == 0, "xensim_domain_create(5) again: %s", ERR);
+    xenevtchn_handle *e5 = ev_as(5);
+    REQUIRE(e5, "xensim_evtchn_open_as(5): %s", ERR);
+    int pb = xenevtchn_bind_interdomain(e5, 0, (evtchn_port_t)pa);
+    CHECK(pb > 0, "the new dom5 cannot bind dom0's port %d: %s", pa, ERR);
+    if (pb > 0) {
+        CHECK(xenevtchn_notify(e5, (evtchn_port_t)pb) == 0, "notify: %s", ERR);
+        EXPECT_EVENT(e0, pa);
+    }
+    /* this process is dom0 too: destroying dom5 drops its dom5 handle, not the process */
+    REQUIRE(sim_domain_destroy(5) == 0, "xensim_domain_destroy(5) again: %s", ERR);
+    EXPECT_ERR(EIO, xenevtchn_bind_unbound_port(e5, 0) == -1);
+    xenevtchn_close(e5);
+    CHECK(xengnttab_unmap(t0, (void *)p5, 1) == 0, "dom0 unmaps the dead domain's page: %s", ERR);
+    CHECK(xengntshr_unshare(s0, (void *)p0, 1) == 0, "unshare: %s", ERR);
+    long left = STAT_UNTIL(mappings, 0);
+    CHECK(left == 0 && STAT(grants) == 0, "stats mappings/grants = %ld/%ld at the end", left,
+          STAT(grants));
+}
+
+/* Created domains and the void entries outlive the daemon, as the tree does. */
+static void toolstack_state_persists(void)
+{
+    struct xs_handle *h0 = xs_as(0);
+    REQUIRE(h0, "xs_open_as(0): %s", ERR);
+    struct xs_permissions for5[2] = { { 0, XS_PERM_NONE }, { 5, XS_PERM_READ } };
+    REQUIRE(xs_write(h0, XBT_NULL, "/before", "b", 1) &&
+            xs_set_permissions(h0, XBT_NULL, "/before", for5, 2), "write: %s", ERR);
+    REQUIRE(sim_domain_create(5) == 0 && sim_domain_create(6) == 0 && sim_domain_destroy(6) == 0,
+            "create 5, create and destroy 6: %s", ERR);
+    REQUIRE(xs_write(h0, XBT_NULL, "/after", "a", 1) &&
+            xs_set_permissions(h0, XBT_NULL, "/after", for5, 2), "write: %s", ERR);
+    xs_close(h0);
+    REQUIRE(wait_daemon_exit(sim_dir(), 5000),
+            "the daemon did not exit within 5 s of its last client (a created domain kept it?)");
+
+    EXPECT_ERR(EEXIST, sim_domain_create(5) < 0); /* it still exists, with no process */
+    CHECK(sim_domain_state(6) == XENSIM_DOMAIN_GONE, "state of the destroyed dom6 after the restart: %d",
+          sim_domain_state(6));
+    h0 = xs_as(0);
+    struct xs_handle *h5 = xs_as(5);
+    REQUIRE(h0 && h5, "xs_open_as after the daemon's exit: %s", ERR);
+    EXPECT_ERR(EACCES, xs_read(h5, XBT_NULL, "/before", NULL) == NULL);
+    EXPECT_READ(h5, XBT_NULL, "/after", "a");
+    EXPECT_READ(h5, XBT_NULL, "domid", "5");
+    xs_close(h5);
+    CHECK(sim_domain_destroy(5) == 0, "xensim_domain_destroy(5): %s", ERR);
+    EXPECT_ERR(ENOENT, xs_read(h0, XBT_NULL, "/local/domain/5", NULL) == NULL);
+}
+
+/* Runs xensim-xl (beside the loaded libxenevtchn) with two arguments: its
+ * exit status, or -1; what it wrote to stderr goes into err. */
+static int run_xl(const char *a1, const char *a2, char *err, size_t errlen)
+{
+    Dl_info info;
+    char exe[PATH_MAX];
+    if (!dladdr((void *)sim_stats, &info) || !info.dli_fname || !strrchr(info.dli_fname, '/'))
+        return -1;
+    snprintf(exe, sizeof exe, "%.*s/xensim-xl",
+             (int)(strrchr(info.dli_fname, '/') - info.dli_fname), info.dli_fname);
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) < 0)
+        return -1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(pfd[1], 2);
+        execl(exe, "xensim-xl", a1, a2, (char *)NULL);
+        _exit(127);
+    }
+    close(pfd[1]);
+    size_t n = 0;
+    while (n + 1 < errlen && readable(pfd[0], 5000) == 1) {
+        ssize_t r = read(pfd[0], err + n, errlen - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    err[n] = '\0';
+    close(pfd[0]);
+    int st = wait_child(pid, 5000);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* xensim-xl create|destroy N: the entry points as a command. */
+static void toolstack_cli(void)
+{
+    char err[512];
+    struct xs_handle *h0 = xs_as(0);
+    REQUIRE(h0, "xs_open_as(0): %s", ERR);
+    int rc = run_xl("create", "9", err, sizeof err);
+    REQUIRE(rc == 0, "xensim-xl create 9: status %d: %s", rc, err);
+    EXPECT_READ(h0, XBT_NULL, "/local/domain/9/domid", "9");
+    rc = run_xl("create", "9", err, sizeof err);
+    CHECK(rc == 1 && strstr(err, "File exists"), "second create 9: status %d: %s", rc, err);
+    rc = run_xl("destroy", "9", err, sizeof err);
+    CHECK(rc == 0, "xensim-xl destroy 9: status %d: %s", rc, err);
+    EXPECT_ERR(ENOENT, xs_read(h0, XBT_NULL, "/local/domain/9", NULL) == NULL);
+    rc = run_xl("destroy", "9", err, sizeof err);
+    CHECK(rc == 1 && strstr(err, "No such process"), "second destroy 9: status %d: %s", rc, err);
+    rc = run_xl("create", "0", err, sizeof err);
+    CHECK(rc == 1, "xensim-xl create 0: status %d: %s", rc, err);
+    rc = run_xl("create", "x9", err, sizeof err);
+    CHECK(rc == 2 && strstr(err, "usage"), "xensim-xl create x9: status %d: %s", rc, err);
+    rc = run_xl("boot", "9", err, sizeof err);
+    CHECK(rc == 2 && strstr(err, "usage"), "xensim-xl boot 9: status %d: %s", rc, err);
+}
+
 /* ================================================================ stale state */
 
 static pid_t peer_pid(int fd)
@@ -1867,6 +2237,11 @@ static const struct check checks[] = {
     C(xs_watches),
     C(xs_domain_watches),
     C(xs_persists_across_daemons),
+    C(toolstack_xsa322),
+    C(toolstack_domain_watches),
+    C(toolstack_destroy_silent),
+    C(toolstack_state_persists),
+    C(toolstack_cli),
     C(bad_null_handles),
     C(bad_domain_ids),
     C(bad_counts_offsets),

@@ -23,6 +23,9 @@ struct conn {
     int kind;                /* enum xsim_kind, 0 until HELLO */
     uint32_t domid;
     pid_t pid;
+    pid_t peer;              /* the connecting process, from SO_PEERCRED (0 if unknown) */
+    bool counted;            /* counted in its domain's connections (after HELLO) */
+    bool destroyed;          /* its domain was destroyed: released without notifications */
     struct conn *partner;    /* EVTCHN <-> EVENTS, XS <-> XS_WATCH */
     struct outmsg *out_head, *out_tail; /* one-way messages the socket had no room for */
     struct conn *next;
@@ -40,6 +43,13 @@ void reply_err(struct conn *c, int err);
 /* A one-way message; queued if the peer's socket is full. */
 void push(struct conn *c, uint32_t op, uint32_t a, const void *payload, size_t len);
 bool domain_live(uint32_t domid);
+/*
+ * XSA-322: the store generation at which a domain came into being. 0 for a
+ * domain the toolstack never touched (implicit: there since the host
+ * started), DOMAIN_GONE for one destroyed and not back since.
+ */
+#define DOMAIN_GONE UINT64_MAX
+uint64_t domain_generation(uint32_t domid);
 void dlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ports.c: event channels */
@@ -66,6 +76,11 @@ void store_handle(struct conn *c, const struct xsim_req *req, const char *payloa
 void store_conn_closed(struct conn *c);
 void store_domain_introduced(uint32_t domid);
 void store_domain_released(uint32_t domid);
+/* The toolstack: a new generation for a domain being created (later than
+ * every node written so far), its fresh home, and its removal. */
+uint64_t store_new_generation(void);
+void store_domain_created(uint32_t domid);
+void store_domain_destroyed(uint32_t domid);
 uint32_t watches_count(void);
 uint32_t transactions_count(void);
 

@@ -267,3 +267,38 @@ int xensim_stats(struct xensim_stats *out)
                                   w.watches, w.transactions, w.domains };
     return 0;
 }
+
+/* One toolstack request as domain `self` (create and destroy want dom0). */
+static int toolstack(uint32_t op, uint32_t domid, int self)
+{
+    if (self < 0 || domid > XSIM_MAX_DOMID) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct xsim_conn c;
+    if (xsim_open(&c, XSIM_K_XC, (uint32_t)self, 0) < 0)
+        return -1;
+    struct xsim_req req = { .op = op, .a = domid };
+    int rc = xsim_call(&c, &req, NULL, NULL, NULL, NULL, 0, NULL);
+    int e = errno;
+    xsim_close(&c);
+    errno = e;
+    return rc;
+}
+
+int xensim_domain_create(uint32_t domid)
+{
+    return toolstack(XSIM_DOMAIN_CREATE, domid, xsim_self_domid()) < 0 ? -1 : 0;
+}
+
+int xensim_domain_destroy(uint32_t domid)
+{
+    return toolstack(XSIM_DOMAIN_DESTROY, domid, xsim_self_domid()) < 0 ? -1 : 0;
+}
+
+/* Asked as dom0, like xensim_stats: a guest asking must not make its own
+ * domain arrive (or leave) for the length of the question. */
+int xensim_domain_state(uint32_t domid)
+{
+    return toolstack(XSIM_DOMAIN_STATE, domid, 0);
+}

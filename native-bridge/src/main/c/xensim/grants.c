@@ -109,6 +109,16 @@ fail:
     return NULL;
 }
 
+/* Drops a notification without running it: its domain was destroyed, and
+ * Xen neither clears the byte nor sends the event then. */
+static void notify_drop(struct notify *n)
+{
+    backing_unref(n->b);
+    n->b = NULL;
+    port_unref(n->port);
+    n->port = NULL;
+}
+
 static void notify_fire(struct notify *n)
 {
     if (n->b) {
@@ -246,9 +256,9 @@ fail:
     reply_err(c, err);
 }
 
-static void share_free(struct share *s)
+static void share_free(struct share *s, bool notify)
 {
-    notify_fire(&s->n);
+    notify ? notify_fire(&s->n) : notify_drop(&s->n);
     free_refs(s->dom, s->refs, s->count);
     free(s->refs);
     free(s);
@@ -260,7 +270,7 @@ static void unshare(struct conn *c, uint32_t id)
         if ((*pp)->id == id) {
             struct share *s = *pp;
             *pp = s->next;
-            share_free(s);
+            share_free(s, true);
             reply(c, 0, NULL, 0, NULL, 0);
             return;
         }
@@ -354,9 +364,9 @@ out:
     free(gs);
 }
 
-static void mapping_free(struct mapping *m)
+static void mapping_free(struct mapping *m, bool notify)
 {
-    notify_fire(&m->n);
+    notify ? notify_fire(&m->n) : notify_drop(&m->n);
     live_mappings--;
     free(m);
 }
@@ -367,7 +377,7 @@ static void unmap(struct conn *c, uint32_t id)
         if ((*pp)->id == id) {
             struct mapping *m = *pp;
             *pp = m->next;
-            mapping_free(m);
+            mapping_free(m, true);
             reply(c, 0, NULL, 0, NULL, 0);
             return;
         }
@@ -389,18 +399,19 @@ void grants_handle(struct conn *c, const struct xsim_req *req, const char *paylo
         reply_err(c, ENOSYS);
 }
 
-/* A closed handle or a dead process: its notifications fire now. */
+/* A closed handle or a dead process: its notifications fire now. A
+ * destroyed domain's go without them. */
 void grants_conn_closed(struct conn *c)
 {
     while (c->mappings) {
         struct mapping *m = c->mappings;
         c->mappings = m->next;
-        mapping_free(m);
+        mapping_free(m, !c->destroyed);
     }
     while (c->shares) {
         struct share *s = c->shares;
         c->shares = s->next;
-        share_free(s);
+        share_free(s, !c->destroyed);
     }
 }
 

@@ -73,6 +73,11 @@ enum xsim_op {
     /* any kind */
     XSIM_DOMINFO,        /* a=first domid -> ret=domid of the first live domain >= a, or -ESRCH */
     XSIM_STATS,          /* -> payload struct xsim_stats_wire */
+    /* any kind, dom0 only: the sim-only toolstack (xensim.h) */
+    XSIM_DOMAIN_CREATE,  /* a=domid */
+    XSIM_DOMAIN_DESTROY, /* a=domid */
+    /* any kind, anyone */
+    XSIM_DOMAIN_STATE,   /* a=domid -> ret=XENSIM_DOMAIN_* (xensim.h) */
 };
 
 struct xsim_req {

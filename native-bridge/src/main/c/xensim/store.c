@@ -6,6 +6,13 @@
  * anything. A new node copies its parent's permissions with the creating
  * domain as owner.
  *
+ * XSA-322, as xenstored does it: an entry perms[1..] counts only if its
+ * domain existed when the node was last written (domain_generation <= the
+ * node's generation). One that does not is made void for good (PERM_IGNORE)
+ * the next time the node changes, so rewriting a value does not revive it;
+ * only setting the permissions again does. Implicit domains have
+ * generation 0: for them every entry counts, as before.
+ *
  * A transaction works on a private copy of the tree and logs its changes.
  * Every node it reads or writes is remembered with the generation it had;
  * at commit, if any of them changed in the real tree since, the commit
@@ -22,6 +29,7 @@
 
 #define PERM_READ 1u
 #define PERM_WRITE 2u
+#define PERM_IGNORE 16u          /* internal (xenstored's XS_PERM_IGNORE): a void entry */
 #define ABS_PATH_MAX 3072
 #define REL_PATH_MAX 2048
 #define MAX_TXNS_PER_CONN 64
@@ -42,6 +50,8 @@ struct node {
     int nperms;
     uint64_t gen;            /* changes whenever the node or its child list does */
 };
+
+static void renew(struct node *n);
 
 enum op_kind { OP_WRITE, OP_MKDIR, OP_RM, OP_SET_PERMS };
 
@@ -88,6 +98,11 @@ static uint64_t next_gen(void)
     return ++gen_counter;
 }
 
+uint64_t store_new_generation(void)
+{
+    return next_gen();
+}
+
 static struct node *node_new(const char *name, struct node *parent)
 {
     struct node *n = calloc(1, sizeof *n);
@@ -104,7 +119,7 @@ static struct node *node_new(const char *name, struct node *parent)
                 abort();
         }
         parent->kids[parent->nkids++] = n;
-        parent->gen = next_gen();
+        renew(parent);
     }
     return n;
 }
@@ -148,7 +163,7 @@ static void node_detach(struct node *n)
             break;
         }
     }
-    p->gen = next_gen();
+    renew(p);
 }
 
 static struct node *node_clone(const struct node *n, struct node *parent)
@@ -221,12 +236,33 @@ static struct node *create(struct node *r, const char *path, uint32_t creator)
     return n;
 }
 
+/* XSA-322: whether entry i (>= 1) of n counts. */
+static bool entry_counts(const struct node *n, int i)
+{
+    return !(n->perms[i].perms & PERM_IGNORE) && domain_generation(n->perms[i].id) <= n->gen;
+}
+
+/* Makes the entries that do not count void, before n gets a new generation. */
+static void make_void(struct node *n)
+{
+    for (int i = 1; i < n->nperms; i++)
+        if (!entry_counts(n, i))
+            n->perms[i].perms |= PERM_IGNORE;
+}
+
+/* Every change to a node gives it a new generation. */
+static void renew(struct node *n)
+{
+    make_void(n);
+    n->gen = next_gen();
+}
+
 static uint32_t access_of(const struct node *n, uint32_t dom)
 {
     if (dom == 0 || n->perms[0].id == dom)
         return PERM_READ | PERM_WRITE;
     for (int i = 1; i < n->nperms; i++)
-        if (n->perms[i].id == dom)
+        if (n->perms[i].id == dom && entry_counts(n, i))
             return n->perms[i].perms & (PERM_READ | PERM_WRITE);
     return n->perms[0].perms & (PERM_READ | PERM_WRITE);
 }
@@ -464,7 +500,7 @@ static int op_write(struct ctx *x, const char *path, const char *value, size_t l
         n = create(x->root, path, x->dom);
     if (!mkdir)
         set_value(n, value, len);
-    n->gen = next_gen();
+    renew(n);
     if (x->fire)
         fire(path, n);
     return 0;
@@ -504,7 +540,7 @@ static int op_set_perms(struct ctx *x, const char *path, const struct perm *p, i
     if (x->check && x->dom != 0 && (!may(n, x->dom, PERM_WRITE) || n->perms[0].id != x->dom))
         return -EACCES;
     set_perms(n, p, np);
-    n->gen = next_gen();
+    n->gen = next_gen(); /* fresh entries: each counts if its domain exists now */
     if (x->fire)
         fire(path, n);
     return 0;
@@ -663,8 +699,16 @@ static void node_request(struct conn *c, const struct xsim_req *req, const char 
         break;
     case XSIM_XS_GET_PERMS:
         rc = op_read(&x, abs, &n);
-        if (rc == 0)
-            reply(c, 0, n->perms, n->nperms * sizeof *n->perms, NULL, 0);
+        if (rc == 0) {
+            /* void entries are listed as set (xenstored's xs_perm_to_string) */
+            struct perm *p = malloc(n->nperms * sizeof *p);
+            if (!p)
+                abort();
+            for (int i = 0; i < n->nperms; i++)
+                p[i] = (struct perm){ n->perms[i].id, n->perms[i].perms & ~PERM_IGNORE };
+            reply(c, 0, p, n->nperms * sizeof *p, NULL, 0);
+            free(p);
+        }
         break;
     case XSIM_XS_WRITE:
     case XSIM_XS_MKDIR: {
@@ -789,6 +833,31 @@ void store_domain_released(uint32_t domid)
     fire_special("@releaseDomain");
 }
 
+/* Removes path and below from the real tree, firing watches. */
+static void remove_tree(const char *path)
+{
+    struct ctx x = { root, 0, false, true, NULL };
+    op_rm(&x, path);
+}
+
+/* As libxl: whatever an earlier domain of this id left goes, then a fresh home. */
+void store_domain_created(uint32_t domid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/local/domain/%u", domid);
+    remove_tree(path);
+    store_domain_introduced(domid);
+}
+
+/* As xl destroy: the toolstack removes the home, xenstored fires @releaseDomain. */
+void store_domain_destroyed(uint32_t domid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/local/domain/%u", domid);
+    remove_tree(path);
+    fire_special("@releaseDomain");
+}
+
 /* ---- persistence: the tree outlives the daemon in the state directory ---- */
 
 static void save_node(FILE *f, const struct node *n, const char *path)
@@ -807,8 +876,17 @@ static void save_node(FILE *f, const struct node *n, const char *path)
     }
 }
 
+/* Makes void what does not count now, so that the saved tree keeps it void. */
+static void make_void_all(struct node *n)
+{
+    make_void(n);
+    for (int i = 0; i < n->nkids; i++)
+        make_void_all(n->kids[i]);
+}
+
 void store_save(void)
 {
+    make_void_all(root);
     char tmp[sizeof save_path + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", save_path);
     FILE *f = fopen(tmp, "wb");

@@ -2,7 +2,8 @@
  * A stand-in for libxenctrl.so.4.17 with the three calls vchan-socket-proxy
  * makes in client mode: it asks whether the server's domain still exists.
  * Xen's real libxenctrl needs the hypervisor (xencall); on xensim a domain
- * exists while one of its processes has a handle open (dom0 always).
+ * exists while one of its processes has a handle open, or from its creation
+ * by the toolstack to its destroy (dom0 always).
  */
 #define _GNU_SOURCE
 #include "client.h"

@@ -24,6 +24,41 @@ xengntshr_handle *xensim_gntshr_open_as(struct xentoollog_logger *logger,
                                         unsigned int flags, uint32_t domid);
 struct xs_handle *xensim_xs_open_as(unsigned long flags, uint32_t domid);
 
+/*
+ * A toolstack (xl create / xl destroy), for dom0 only. A domain nobody
+ * created is implicit: it arrives with its first process's handle and dies
+ * with its last, and counts as having existed since the host started.
+ *
+ * xensim_domain_create: domain domid exists from now until destroyed
+ * (processes or not); its /local/domain/<domid> is made afresh and
+ * @introduceDomain fires. XenStore permission entries naming it on nodes
+ * last written before now do not count (XSA-322): it gets perms[0]'s
+ * access there until their permissions are set again. EEXIST if it exists
+ * (created, or with a process); EINVAL for dom0 or an id > 32751; EPERM if
+ * the caller is not dom0.
+ *
+ * xensim_domain_destroy: as Xen destroys a domain. Its grants, mappings and
+ * event-channel ends go without unmap notifications and without events to
+ * the other ends; its connections are dropped (its handles in a process
+ * that is also another domain fail with EIO) and a process that is only
+ * this domain is killed (SIGKILL); /local/domain/<domid> is removed and
+ * @releaseDomain fires. Entries naming it stay void for any later domain
+ * of that id. ESRCH if it does not exist; EINVAL, EPERM as above.
+ *
+ * Both return 0, or -1 with errno. The command `xensim-xl create|destroy N`
+ * beside xensimd calls them.
+ */
+int xensim_domain_create(uint32_t domid);
+int xensim_domain_destroy(uint32_t domid);
+
+/* What the toolstack knows of a domain, for anyone to ask; -1 with errno
+ * (EINVAL for an id > 32751). XenStore cannot tell IMPLICIT from GONE: the
+ * home of an implicit domain with no process yet is missing too. */
+#define XENSIM_DOMAIN_IMPLICIT 0 /* never created: there since the host started */
+#define XENSIM_DOMAIN_CREATED 1  /* created, not destroyed since */
+#define XENSIM_DOMAIN_GONE 2     /* destroyed; a permission entry for it would not count */
+int xensim_domain_state(uint32_t domid);
+
 /* What the simulated host holds right now: for leak checks in tests. */
 struct xensim_stats {
     uint32_t connections;   /* open handles' connections, all processes */

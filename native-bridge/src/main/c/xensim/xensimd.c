@@ -4,9 +4,14 @@
  * one epoll loop. A connection that closes (a handle closed, or its process
  * died) releases what it held, firing its unmap notifications.
  *
+ * Domains are implicit (one arrives with its first connection and leaves
+ * with its last) unless the sim-only toolstack created it: then it exists
+ * until destroyed, and a destroy tears down everything it held without
+ * notifications, as Xen does.
+ *
  * Started by the first library call that finds no daemon (see client.c),
  * holding the host's lock file; exits after XENSIM_LINGER_MS without
- * connections, saving the XenStore tree.
+ * connections, saving the XenStore tree and the created domains.
  */
 #define _GNU_SOURCE
 #include "daemon.h"
@@ -35,9 +40,15 @@ struct outmsg {
 static struct conn *conns;
 static uint32_t nconns, next_conn_id = 1;
 static int epfd = -1, listen_fd = -1;
-static uint32_t domain_conns[XSIM_MAX_DOMID + 1];
 static FILE *log_file;
-static char sock_path[PATH_MAX];
+static char sock_path[PATH_MAX], domains_path[PATH_MAX];
+
+struct domain {
+    uint32_t conns;          /* connections said HELLO as it, not yet closed */
+    bool created;            /* by the toolstack, and not destroyed since */
+    uint64_t gen;            /* see domain_generation */
+};
+static struct domain domains[XSIM_MAX_DOMID + 1];
 
 void dlog(const char *fmt, ...)
 {
@@ -56,7 +67,13 @@ void dlog(const char *fmt, ...)
 
 bool domain_live(uint32_t domid)
 {
-    return domid == 0 || (domid <= XSIM_MAX_DOMID && domain_conns[domid] > 0);
+    return domid == 0 ||
+           (domid <= XSIM_MAX_DOMID && (domains[domid].conns > 0 || domains[domid].created));
+}
+
+uint64_t domain_generation(uint32_t domid)
+{
+    return domid <= XSIM_MAX_DOMID ? domains[domid].gen : DOMAIN_GONE;
 }
 
 /* ---- connections ---- */
@@ -181,6 +198,10 @@ static void accept_conn(void)
         }
         c->fd = fd;
         c->id = next_conn_id++;
+        struct ucred cred;
+        socklen_t clen = sizeof cred;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+            c->peer = cred.pid;
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
         epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
         c->next = conns;
@@ -211,20 +232,27 @@ static void hello(struct conn *c, const struct xsim_req *req)
     c->kind = kind;
     c->domid = req->b;
     c->pid = (pid_t)req->c;
-    if (domain_conns[c->domid]++ == 0 && c->domid != 0)
+    c->counted = true;
+    struct domain *d = &domains[c->domid];
+    if (d->conns++ == 0 && c->domid != 0 && !d->created) {
+        /* An implicit arrival. After a destroy it is a new domain: older
+         * permission entries for its id stay void (XSA-322). */
+        if (d->gen == DOMAIN_GONE)
+            d->gen = store_new_generation();
         store_domain_introduced(c->domid);
+    }
     reply(c, (int32_t)c->id, NULL, 0, NULL, 0);
 }
 
 static void stats(struct conn *c)
 {
-    uint32_t domains = 0;
+    uint32_t with_conns = 0;
     for (uint32_t d = 0; d <= XSIM_MAX_DOMID; d++)
-        domains += domain_conns[d] > 0;
+        with_conns += domains[d].conns > 0;
     struct xsim_stats_wire w = {
         .connections = nconns, .ports = ports_count(), .grants = grants_count(),
         .mappings = mappings_count(), .watches = watches_count(),
-        .transactions = transactions_count(), .domains = domains,
+        .transactions = transactions_count(), .domains = with_conns,
     };
     reply(c, 0, &w, sizeof w, NULL, 0);
 }
@@ -238,6 +266,135 @@ static void dominfo(struct conn *c, uint32_t first)
         }
     }
     reply_err(c, ESRCH);
+}
+
+/* ---- the toolstack (xensim.h: xensim_domain_create, xensim_domain_destroy) ---- */
+
+static void release(struct conn *c)
+{
+    ports_conn_closed(c);
+    grants_conn_closed(c);
+    store_conn_closed(c);
+}
+
+/* Like xl create: the domain exists from now until destroyed, processes or not. */
+static int domain_create(struct conn *c, uint32_t domid)
+{
+    if (c->domid != 0)
+        return -EPERM;
+    if (domid == 0 || domid > XSIM_MAX_DOMID)
+        return -EINVAL;
+    if (domain_live(domid))
+        return -EEXIST;
+    struct domain *d = &domains[domid];
+    d->created = true;
+    d->gen = store_new_generation();
+    store_domain_created(domid);
+    dlog("domain %u created (generation %llu)", domid, (unsigned long long)d->gen);
+    return 0;
+}
+
+/* Whether a process still has a connection as some domain: then it is not
+ * only the destroyed domain's (one process holding both ends, say). */
+static bool pid_has_conns(pid_t pid)
+{
+    for (struct conn *k = conns; k; k = k->next)
+        if (k->counted && !dead(k) && k->peer == pid)
+            return true;
+    return false;
+}
+
+/*
+ * Like xl destroy: the domain's grants, mappings and event-channel ends go
+ * at once, with no unmap notification and no event to anyone; every
+ * connection it had is dropped, and a process that had only its
+ * connections (one that runs in it) is killed. Then its home goes from the
+ * store and @releaseDomain fires.
+ */
+static int domain_destroy(struct conn *c, uint32_t domid)
+{
+    if (c->domid != 0)
+        return -EPERM;
+    if (domid == 0 || domid > XSIM_MAX_DOMID)
+        return -EINVAL;
+    if (!domain_live(domid))
+        return -ESRCH;
+    for (struct conn *k = conns; k; k = k->next) {
+        if (!k->counted || k->domid != domid)
+            continue;
+        k->destroyed = true;
+        release(k);
+        kill_conn(k);
+        k->counted = false;
+        domains[domid].conns--;
+    }
+    /* (A process with several connections is sent SIGKILL once for each.) */
+    for (struct conn *k = conns; k; k = k->next) {
+        pid_t pid = k->peer;
+        if (!k->destroyed || k->domid != domid || pid <= 1 || pid == getpid() ||
+            pid == c->peer || pid_has_conns(pid))
+            continue;
+        dlog("domain %u destroyed: killing its process %d", domid, (int)pid);
+        kill(pid, SIGKILL);
+    }
+    domains[domid].created = false;
+    domains[domid].gen = DOMAIN_GONE;
+    store_domain_destroyed(domid);
+    dlog("domain %u destroyed", domid);
+    return 0;
+}
+
+/* What the toolstack knows of a domain (xensim.h's XENSIM_DOMAIN_*). */
+static void domain_state(struct conn *c, uint32_t domid)
+{
+    if (domid > XSIM_MAX_DOMID)
+        reply_err(c, EINVAL);
+    else if (domains[domid].created)
+        reply(c, 1, NULL, 0, NULL, 0);
+    else
+        reply(c, domains[domid].gen == DOMAIN_GONE ? 2 : 0, NULL, 0, NULL, 0);
+}
+
+/* The toolstack's domains outlive the daemon, as the tree does: "created N"
+ * or "gone N", a line each. */
+static void domains_save(void)
+{
+    char tmp[PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", domains_path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        dlog("cannot save the domains to %s", tmp);
+        return;
+    }
+    for (uint32_t d = 1; d <= XSIM_MAX_DOMID; d++) {
+        if (domains[d].created)
+            fprintf(f, "created %u\n", d);
+        else if (domains[d].gen == DOMAIN_GONE)
+            fprintf(f, "gone %u\n", d);
+    }
+    if (fclose(f) == 0)
+        rename(tmp, domains_path);
+}
+
+/* A created domain loaded here has been there since this daemon started
+ * (generation 0): the saved tree carries the entries XSA-322 made void. A
+ * gone one stays gone. */
+static void domains_load(void)
+{
+    FILE *f = fopen(domains_path, "r");
+    if (!f)
+        return;
+    char what[8];
+    unsigned int d;
+    while (fscanf(f, "%7s %u", what, &d) == 2) {
+        if (d < 1 || d > XSIM_MAX_DOMID)
+            continue;
+        if (strcmp(what, "created") == 0)
+            domains[d].created = true;
+        else if (strcmp(what, "gone") == 0)
+            domains[d].gen = DOMAIN_GONE;
+    }
+    fclose(f);
 }
 
 static void dispatch(struct conn *c, const char *buf, size_t n)
@@ -270,7 +427,12 @@ static void dispatch(struct conn *c, const char *buf, size_t n)
     }
     if (req.op == XSIM_STATS)
         stats(c);
-    else if (req.op == XSIM_DOMINFO)
+    else if (req.op == XSIM_DOMAIN_STATE)
+        domain_state(c, req.a);
+    else if (req.op == XSIM_DOMAIN_CREATE || req.op == XSIM_DOMAIN_DESTROY) {
+        int rc = req.op == XSIM_DOMAIN_CREATE ? domain_create(c, req.a) : domain_destroy(c, req.a);
+        rc < 0 ? reply_err(c, -rc) : reply(c, 0, NULL, 0, NULL, 0);
+    } else if (req.op == XSIM_DOMINFO)
         dominfo(c, req.a);
     else if (c->kind == XSIM_K_EVTCHN)
         ports_handle(c, &req);
@@ -311,12 +473,12 @@ static void reap(void)
         *pp = c->next;
         int kind = -c->kind;
         c->kind = kind; /* the tables look at the kind */
-        ports_conn_closed(c);
-        grants_conn_closed(c);
-        store_conn_closed(c);
+        release(c);
         if (c->partner)
             c->partner->partner = NULL;
-        if (kind != 1000 && --domain_conns[c->domid] == 0 && c->domid != 0)
+        /* An implicit domain dies with its last connection; a created one stays. */
+        if (c->counted && --domains[c->domid].conns == 0 && c->domid != 0 &&
+            !domains[c->domid].created)
             store_domain_released(c->domid);
         epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
         close(c->fd);
@@ -442,6 +604,8 @@ int main(int argc, char **argv)
     char log_path[PATH_MAX];
     snprintf(log_path, sizeof log_path, "%s/xensimd.log", dir);
     log_file = fopen(log_path, "a");
+    snprintf(domains_path, sizeof domains_path, "%s/domains", dir);
+    domains_load();
     store_init(dir);
     listen_fd = listen_on(dir);
     epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -456,6 +620,7 @@ int main(int argc, char **argv)
     close(listen_fd);
     unlink(sock_path);
     store_save();
+    domains_save();
     close(lock_fd);
     return 0;
 }

@@ -3,6 +3,7 @@ package io.vchan.bridge.events;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.EventChannels;
 import io.vchan.bridge.xen.EventWaiter;
+import io.vchan.bridge.xen.ToolstackDomain;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenPlatform;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ public final class EventLoop implements AutoCloseable {
     /** Handles that failed: no longer polled or handed out, closed with the loop. */
     private final List<EventChannels> retired = new ArrayList<>();
     private final AtomicInteger nextWorker = new AtomicInteger();
-    /** Real Xen, in dom0: sees peers' domains destroyed; opened on first use, else null. */
+    /** In dom0, real Xen or xensim: sees peers' domains destroyed; opened on first use, else null. */
     private PeerDomainWatch peerDomains;
     private boolean peerDomainsTried;
     private volatile boolean closed;
@@ -91,12 +92,13 @@ public final class EventLoop implements AutoCloseable {
     /**
      * As {@link #register(EventChannels, int, Runnable)}, and if {@code peer}'s
      * domain is destroyed, runs {@code onPeerGone} and then {@code listener}
-     * (from another thread). Only real Xen in dom0 can see that; elsewhere a
-     * peer's death shows in the protocol itself (its unmap notification).
+     * (from another thread). Only dom0 can see that, on real Xen or for a
+     * domain xensim's toolstack created; elsewhere a peer's death shows in the
+     * protocol itself (its unmap notification).
      */
     public void register(EventChannels channels, int port, DomainId peer, Runnable onPeerGone, Runnable listener) {
         register(channels, port, listener);
-        PeerDomainWatch watch = peerDomains();
+        PeerDomainWatch watch = destroyShowsOnlyInStore(peer) ? peerDomains() : null;
         if (watch != null) {
             try {
                 watch.watch(new PortKey(channels, port), peer, () -> {
@@ -109,10 +111,27 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a destroy of {@code peer}'s domain would show only in XenStore:
+     * on real Xen always; on xensim for a domain its toolstack created (an
+     * implicit one dies with its last process, whose notifications show it).
+     */
+    private boolean destroyShowsOnlyInStore(DomainId peer) {
+        if (platform.name().equals("xen")) {
+            return true;
+        }
+        try {
+            return platform.toolstackDomain(peer) == ToolstackDomain.CREATED;
+        } catch (XenException e) {
+            LOG.log(Level.WARNING, "cannot ask about " + peer + "; its destruction will go unnoticed", e);
+            return false;
+        }
+    }
+
     private synchronized PeerDomainWatch peerDomains() {
         if (!peerDomainsTried && !closed) {
             peerDomainsTried = true;
-            if (platform.name().equals("xen") && platform.selfDomain().equals(DomainId.DOM0)) {
+            if (platform.selfDomain().equals(DomainId.DOM0)) {
                 try {
                     peerDomains = new PeerDomainWatch(platform.openXenStore(DomainId.DOM0));
                 } catch (XenException e) {

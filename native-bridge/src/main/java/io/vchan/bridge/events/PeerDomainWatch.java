@@ -17,7 +17,8 @@ import java.util.logging.Logger;
  * other end of its event channels. The toolstack removes the domain's
  * {@code /local/domain/N} when it destroys it, so a XenStore watch there sees
  * it. Needs a privileged XenStore connection (dom0): a guest cannot watch
- * another domain's nodes.
+ * another domain's nodes. On xensim the same holds for a domain its
+ * toolstack created and destroys ({@code xensim-xl destroy N}).
  */
 final class PeerDomainWatch implements AutoCloseable {
 

@@ -8,6 +8,7 @@ import io.vchan.bridge.xen.EventChannels;
 import io.vchan.bridge.xen.EventWaiter;
 import io.vchan.bridge.xen.GrantMapper;
 import io.vchan.bridge.xen.GrantSharer;
+import io.vchan.bridge.xen.ToolstackDomain;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenPlatform;
 import io.vchan.bridge.xen.XenStore;
@@ -142,6 +143,40 @@ public final class JnaPlatform implements XenPlatform {
     @Override
     public void close() {
         // Handles are closed by their owners; the libraries stay loaded.
+    }
+
+    @Override
+    public ToolstackDomain toolstackDomain(DomainId domain) throws XenException {
+        if (!simulated) {
+            return ToolstackDomain.UNMANAGED;
+        }
+        int state = Calls.nonNegative(XensimLib.Evtchn.xensim_domain_state(domain.value()), "xensim_domain_state");
+        return switch (state) {
+            case 1 -> ToolstackDomain.CREATED;
+            case 2 -> ToolstackDomain.DESTROYED;
+            default -> ToolstackDomain.UNMANAGED;
+        };
+    }
+
+    /** As {@code xl create}: the domain exists until destroyed (xensim only; see its README). */
+    public void xensimCreateDomain(DomainId domain) throws XenException {
+        requireSimulated();
+        Calls.nonNegative(XensimLib.Evtchn.xensim_domain_create(domain.value()), "xensim_domain_create");
+    }
+
+    /**
+     * As {@code xl destroy}: no unmap notification, no event to the other ends;
+     * its handles in this JVM fail from now (xensim only).
+     */
+    public void xensimDestroyDomain(DomainId domain) throws XenException {
+        requireSimulated();
+        Calls.nonNegative(XensimLib.Evtchn.xensim_domain_destroy(domain.value()), "xensim_domain_destroy");
+    }
+
+    private void requireSimulated() {
+        if (!simulated) {
+            throw new IllegalStateException("the toolstack calls exist only on xensim");
+        }
     }
 
     /** Counters of a simulated host. */

@@ -26,6 +26,14 @@ final class XensimLib {
 
         /** Fills 7 counters: connections, ports, grants, mappings, watches, transactions, domains. */
         static native int xensim_stats(int[] out);
+
+        /** The toolstack (dom0 only): 0, or -1 with errno. */
+        static native int xensim_domain_create(int domid);
+
+        static native int xensim_domain_destroy(int domid);
+
+        /** 0 implicit, 1 created, 2 destroyed; -1 with errno. */
+        static native int xensim_domain_state(int domid);
     }
 
     static final class Gnttab {

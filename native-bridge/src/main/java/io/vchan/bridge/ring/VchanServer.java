@@ -5,6 +5,7 @@ import io.vchan.bridge.xen.Errno;
 import io.vchan.bridge.xen.EventChannels;
 import io.vchan.bridge.xen.GrantSharer;
 import io.vchan.bridge.xen.SharedPages;
+import io.vchan.bridge.xen.ToolstackDomain;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenPlatform;
 import io.vchan.bridge.xen.XenStore;
@@ -121,14 +122,18 @@ public final class VchanServer {
 
     /** ring-ref and event-channel appear together, with their permissions, or not at all. */
     /**
-     * On real Xen, refuses to publish for a domain that does not exist yet
-     * (see {@link NoSuchPeerDomainException}). A domain we may not look at
-     * (EACCES, as a guest looking at another guest) exists.
+     * Refuses to publish for a domain that does not exist (see {@link
+     * NoSuchPeerDomainException}): on real Xen one with no {@code
+     * /local/domain/N} (a domain we may not look at, EACCES as a guest looking
+     * at another guest, exists); on xensim one its toolstack destroyed.
      */
     private static void requirePeerDomain(XenPlatform platform, XenStore xs, DomainId peer, String path)
             throws IOException {
+        if (platform.toolstackDomain(peer) == ToolstackDomain.DESTROYED) {
+            throw new NoSuchPeerDomainException(peer, path);
+        }
         if (!platform.name().equals("xen")) {
-            return; // xensim and in-JVM grant permissions to any domain id, existing or not
+            return; // xensim's implicit domains and in-JVM's exist from the start
         }
         try {
             if (xs.read(0, "/local/domain/" + peer.value()).isEmpty()) {

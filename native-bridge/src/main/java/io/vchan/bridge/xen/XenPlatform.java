@@ -22,6 +22,11 @@ public interface XenPlatform extends AutoCloseable {
     /** A new waiter over event-channel handles of this platform. */
     EventWaiter newEventWaiter() throws XenException;
 
+    /** What this platform's own toolstack says of a domain (see {@link ToolstackDomain}). */
+    default ToolstackDomain toolstackDomain(DomainId domain) throws XenException {
+        return ToolstackDomain.UNMANAGED;
+    }
+
     @Override
     void close();
 }
