@@ -10,7 +10,8 @@ consoles=$XENVM_WORK/consoles
 regcheck() { "$images/regcheck" "$@"; }
 
 # guest_start NAME KIND MEM_MIB JOB   KIND: base (C tools) or java (runtime and jar too)
-# Prints the new domain's id.
+# Prints the new domain's id. XENVM_VCPUS (default 1): for a guest that runs
+# several JVMs at once; otherwise a second vCPU costs dom0 more than it gains.
 guest_start() {
     local name=$1 kind=$2 mem=$3 job=$4 cfg
     cfg=$XENVM_WORK/guest-$name.cfg
@@ -23,7 +24,7 @@ kernel = "$images/vmlinuz"
 ramdisk = "$ramdisk"
 extra = "console=hvc0 quiet"
 memory = $mem
-vcpus = 1
+vcpus = ${XENVM_VCPUS:-1}
 on_poweroff = "preserve"
 on_crash = "preserve"
 CFG

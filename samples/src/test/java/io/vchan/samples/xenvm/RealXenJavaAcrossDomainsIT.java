@@ -51,14 +51,11 @@ class RealXenJavaAcrossDomainsIT extends RealXenSuite {
         String out = scenario("bind in a guest (guest agent) serves 3 successive dom0 clients",
                 Duration.ofMinutes(4), """
                 domid=$(guest_start agent java 512 '$GUEST_JVM -jar /opt/vchan.jar guest-agent --manager-domain 0 --port vmm') || exit 1
-                for i in 1 2 3; do
-                    printf '{"id":%%d,"op":"ping"}\\n{"id":%%d,"op":"status"}\\n' $i $((i + 10)) \\
-                        | jvm -jar %s cat --connect-timeout 150 $domid vmm | prefix "client$i"
-                    echo "client$i: exit $?"
-                done
+                jvm -cp %s:%s io.vchan.samples.xenvm.SuccessiveClients $domid vmm 3 150 \
+                    '{"id":%%d,"op":"ping"}' '{"id":1%%d,"op":"status"}'
                 echo "domid $domid"
                 guest_destroy agent
-                """.formatted(System.getProperty("vchan.jar")));
+                """.formatted(System.getProperty("vchan.jar"), codeSource(SuccessiveClients.class)));
         String domid = line(out, "domid");
         for (int i = 1; i <= 3; i++) {
             assertEquals("0", line(out, "client" + i + ": exit"), out);
@@ -125,6 +122,10 @@ class RealXenJavaAcrossDomainsIT extends RealXenSuite {
         System.out.println("[xenvm] guest " + ended);
         assertTrue(ended.endsWith("exit 1"), "the guest's client must end early (peer gone)\n" + out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("guest: received ")), out);
+    }
+
+    private static String codeSource(Class<?> c) throws Exception {
+        return java.nio.file.Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     private static void assertEveryByteBothWays(String out) {

@@ -6,9 +6,8 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * On real Xen: our protocol code in dom0 against Debian's unmodified
@@ -38,75 +37,112 @@ class RealXenLibxenvchanIT extends RealXenSuite {
         }
     }
 
-    @ParameterizedTest(name = "our server in dom0, libxenvchan client in a guest, rings {0}/{1} bytes")
-    @CsvSource({"1024, 2048, 10, 11", "4096, 1048576, 12, 20", "1048576, 1048576, 20, 20"})
-    void ourServerInDom0ServesLibxenvchanClientInGuest(int readSize, int writeSize, int left, int right)
-            throws Exception {
-        String out = withGuest("java server dom0 <-> C client guest, " + readSize + "/" + writeSize,
-                "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/rx"
-                        + " --send %1$d --expect %1$d --seed 2 --timeout-ms 90000",
-                "jvm -Dvchan.driver.platform=xen -cp %2$s io.vchan.bridge.interop.JavaVchanDriver server"
-                        + " --peer $domid --path /local/domain/0/data/vchan/$domid/rx --read-size %3$d"
-                        + " --write-size %4$d --send %1$d --expect %1$d --seed 1; echo \"exit $?\"",
-                readSize, writeSize);
-        assertBothWays(out, left, right);
-    }
+    /** Ring sizes a server asks for (read, write) and the orders both ends must then agree on (left, right). */
+    private static final int[][] RINGS = {{1024, 2048, 10, 11}, {4096, 1 << 20, 12, 20}, {1 << 20, 1 << 20, 20, 20}};
 
-    @ParameterizedTest(name = "libxenvchan server in a guest, our client in dom0, rings {0}/{1} bytes")
-    @CsvSource({"1024, 2048, 10, 11", "4096, 1048576, 12, 20", "1048576, 1048576, 20, 20"})
-    void libxenvchanServerInGuestServesOurClientInDom0(int readSize, int writeSize, int left, int right)
-            throws Exception {
-        String out = withGuest("C server guest <-> java client dom0, " + readSize + "/" + writeSize,
-                "vchan-driver server --peer 0 --path /local/domain/\\$XENVM_DOMID/data/vchan/0/rx"
-                        + " --read-size %3$d --write-size %4$d --send %1$d --expect %1$d --seed 2 --timeout-ms 90000",
-                "jvm -Dvchan.driver.platform=xen -cp %2$s io.vchan.bridge.interop.JavaVchanDriver client"
-                        + " --peer $domid --path /local/domain/$domid/data/vchan/0/rx"
-                        + " --send %1$d --expect %1$d --seed 1; echo \"exit $?\"",
-                readSize, writeSize);
-        assertBothWays(out, left, right);
+    @Test
+    void ourServerInDom0ServesLibxenvchanClientInGuestInEachRingOrder() throws Exception {
+        // one guest and one scenario for the three orders: a guest start costs more than a transfer
+        StringBuilder guest = new StringBuilder();
+        StringBuilder dom0 = new StringBuilder();
+        for (int i = 0; i < RINGS.length; i++) {
+            guest.append(run(i, "/tmp", "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/$XENVM_DOMID/rx"
+                    + i + " --send " + BYTES + " --expect " + BYTES + " --seed 2 --timeout-ms 90000"));
+            dom0.append(run(i, "/var/tmp", "jvm -Dvchan.driver.platform=xen -cp " + driverClasspath()
+                    + " io.vchan.bridge.interop.JavaVchanDriver server --peer $domid --path /local/domain/0/data/vchan/"
+                    + "$domid/rx" + i + " --read-size " + RINGS[i][0] + " --write-size " + RINGS[i][1]
+                    + " --send " + BYTES + " --expect " + BYTES + " --seed 1"));
+        }
+        assertEachRingOrder(scenario("java server dom0 <-> C client guest, rings " + ringSizes(), Duration.ofMinutes(5),
+                "with_guest peer base 256 '" + guest + "' '" + dom0 + "'"));
     }
 
     @Test
-    void catServerInDom0DeliversEveryByteToLibxenvchanClient() throws Exception {
-        String out = withGuest("vchan cat -l dom0 <-> C client guest, every byte",
-                "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/\\$XENVM_DOMID/cat"
-                        + " --send %1$d --expect %1$d --seed 3 --timeout-ms 90000",
-                catInDom0("-l $domid cat"), 0, 0);
-        assertCatBytes(out);
+    void libxenvchanServerInGuestServesOurClientInDom0InEachRingOrder() throws Exception {
+        StringBuilder guest = new StringBuilder();
+        StringBuilder dom0 = new StringBuilder();
+        for (int i = 0; i < RINGS.length; i++) {
+            guest.append(run(i, "/tmp", "vchan-driver server --peer 0 --path /local/domain/$XENVM_DOMID/data/vchan/0/rx"
+                    + i + " --read-size " + RINGS[i][0] + " --write-size " + RINGS[i][1] + " --send " + BYTES
+                    + " --expect " + BYTES + " --seed 2 --timeout-ms 90000"));
+            dom0.append(run(i, "/var/tmp", "jvm -Dvchan.driver.platform=xen -cp " + driverClasspath()
+                    + " io.vchan.bridge.interop.JavaVchanDriver client --peer $domid --path /local/domain/$domid/data/vchan/0/rx"
+                    + i + " --send " + BYTES + " --expect " + BYTES + " --seed 1"));
+        }
+        assertEachRingOrder(scenario("C server guest <-> java client dom0, rings " + ringSizes(), Duration.ofMinutes(5),
+                "with_guest peer base 256 '" + guest + "' '" + dom0 + "'"));
+    }
+
+    /** A peer's run I in a guest job or a dom0 command: its lines as "rI ...", then "rI exit STATUS". */
+    private static String run(int i, String tmp, String command) {
+        String file = tmp + "/r" + i;
+        return command + " > " + file + " 2>&1; echo \"r" + i + " exit $?\"; sed \"s/^/r" + i + " /\" " + file + "; ";
+    }
+
+    private static String ringSizes() {
+        return Arrays.stream(RINGS).map(r -> r[0] + "/" + r[1]).reduce((x, y) -> x + ", " + y).orElse("");
+    }
+
+    /** For each ring order: each side received exactly what the other sent, and both agree on the orders. */
+    private static void assertEachRingOrder(String out) {
+        for (int i = 0; i < RINGS.length; i++) {
+            String r = "r" + i + " ";
+            assertEquals("0", line(out, "dom0: " + r + "exit"), out);
+            assertEquals("0", line(out, "guest: " + r + "exit"), out);
+            String orders = "left=" + RINGS[i][2] + " right=" + RINGS[i][3];
+            assertEquals(orders, line(out, "dom0: " + r + "orders"), out);
+            assertEquals(orders, line(out, "guest: " + r + "orders"), out);
+            assertEquals(line(out, "dom0: " + r + "sent"), line(out, "guest: " + r + "received"),
+                    "dom0 -> guest bytes, " + orders + "\n" + out);
+            assertEquals(line(out, "guest: " + r + "sent"), line(out, "dom0: " + r + "received"),
+                    "guest -> dom0 bytes, " + orders + "\n" + out);
+            assertEquals(true, line(out, "dom0: " + r + "sent").startsWith(BYTES + " "), out);
+        }
     }
 
     @Test
-    void catClientInDom0DeliversEveryByteToLibxenvchanServer() throws Exception {
-        String out = withGuest("vchan cat dom0 <-> C server guest, every byte",
-                "vchan-driver server --peer 0 --path /local/domain/\\$XENVM_DOMID/data/vchan/0/cat"
-                        + " --send %1$d --expect %1$d --seed 3 --timeout-ms 90000",
-                catInDom0("--connect-timeout 60 $domid cat"), 0, 0);
-        assertCatBytes(out);
+    void catInDom0DeliversEveryByteToLibxenvchanInBothRoles() throws Exception {
+        // r0: cat -l in dom0 serves libxenvchan's client; r1: cat in dom0 is the client of its server
+        String guest = run(0, "/tmp", "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/$XENVM_DOMID/cat"
+                + " --send " + BYTES + " --expect " + BYTES + " --seed 3 --timeout-ms 90000")
+                + run(1, "/tmp", "vchan-driver server --peer 0 --path /local/domain/$XENVM_DOMID/data/vchan/0/cat"
+                + " --send " + BYTES + " --expect " + BYTES + " --seed 4 --timeout-ms 90000");
+        String dom0 = catInDom0(0, "-l $domid cat") + catInDom0(1, "--connect-timeout 60 $domid cat");
+        String out = scenario("vchan cat dom0 <-> C peer guest, both roles, every byte", Duration.ofMinutes(4),
+                "with_guest peer base 256 '" + guest + "' '" + dom0 + "'");
+        for (String r : new String[] {"r0 ", "r1 "}) {
+            assertEquals("0", line(out, "dom0: " + r + "exit"), out);
+            assertEquals("0", line(out, "guest: " + r + "exit"), out);
+            assertEquals(line(out, "dom0: " + r + "stdin"), line(out, "guest: " + r + "received"),
+                    r + "dom0 -> guest bytes\n" + out);
+            assertEquals(line(out, "guest: " + r + "sent"), line(out, "dom0: " + r + "stdout"),
+                    r + "guest -> dom0 bytes\n" + out);
+        }
     }
 
     @Test
     void xensOwnSocketProxyInDom0AndOurProxyAndCatInAGuestBothRoles() throws Exception {
         // Xen's proxy in dom0 (its client mode asks libxenctrl about the peer, which only dom0 may),
-        // a UNIX-socket program behind it; ours in a Java guest over stdin/stdout, four ends in turn.
+        // a UNIX-socket program behind it; ours in a Java guest over stdin/stdout, four ends at once.
         // A vchan close drops what is still in the ring, so each end sends the SHA-256 of what it
         // got once it has all of it, and the guest's stdin ends once dom0's digest is there.
         int guestBytes = 1 << 20;
         String guestJob = ("head -c %1$d /dev/urandom > /tmp/in; me=$XENVM_DOMID; v=\"$GUEST_JVM -jar /opt/vchan.jar\";"
-                + " upto() { t=0; until [ $(stat -c %%s /tmp/out) -ge $1 ] || [ $t -ge 1200 ];"
+                + " upto() { t=0; until [ $(stat -c %%s $1) -ge $2 ] || [ $t -ge 2400 ];"
                 + " do sleep 0.1; t=$((t+1)); done; };"
-                + " feed() { cat /tmp/in; upto %2$d; head -c %2$d /tmp/out | sha256sum | cut -c1-64 | tr -d \"\\n\";"
-                + " upto %3$d; };"
-                + " run() { tag=$1; shift; : > /tmp/out; feed | $v \"$@\" > /tmp/out; echo \"$tag exit $?\";"
-                + " echo \"$tag stdout %2$d sha256=$(head -c %2$d /tmp/out | sha256sum | cut -c1-64)\";"
-                + " echo \"$tag ack sha256=$(tail -c 64 /tmp/out)\"; echo \"$tag size $(stat -c %%s /tmp/out)\"; };"
+                + " feed() { cat /tmp/in; upto $1 %2$d; head -c %2$d $1 | sha256sum | cut -c1-64 | tr -d \"\\n\";"
+                + " upto $1 %3$d; };"
+                + " run() { tag=$1; shift; o=/tmp/out-$tag; : > $o; feed $o | $v \"$@\" > $o; echo \"$tag exit $?\";"
+                + " echo \"$tag stdout %2$d sha256=$(head -c %2$d $o | sha256sum | cut -c1-64)\";"
+                + " echo \"$tag ack sha256=$(tail -c 64 $o)\"; echo \"$tag size $(stat -c %%s $o)\"; };"
                 + " echo \"stdin $(stat -c %%s /tmp/in) sha256=$(sha256sum < /tmp/in | cut -c1-64)\";"
-                + " run proxy-server proxy -m server 0 /local/domain/$me/data/vchan/0/p1 -;"
-                + " run proxy-client proxy 0 /local/domain/0/data/vchan/$me/p2 -;"
-                + " run cat-server cat -l 0 p3;"
-                + " run cat-client cat --connect-timeout 150 0 p4").formatted(guestBytes, BYTES, BYTES + 64);
+                + " run proxy-server proxy -m server 0 /local/domain/$me/data/vchan/0/p1 - &"
+                + " run proxy-client proxy 0 /local/domain/0/data/vchan/$me/p2 - &"
+                + " run cat-server cat -l 0 p3 &"
+                + " run cat-client cat --connect-timeout 200 0 p4 & wait").formatted(guestBytes, BYTES, BYTES + 64);
         String out = scenario("Xen's vchan-socket-proxy dom0 <-> vchan proxy and cat (JVM in a guest)",
                 Duration.ofMinutes(6), """
-                domid=$(guest_start proxied java 512 '%1$s') || exit 1
+                domid=$(XENVM_VCPUS=2 guest_start proxied java 1024 '%1$s') || exit 1
                 x=vchan-socket-proxy; s=/var/tmp/sockets; rm -rf $s; mkdir -p $s
                 # client mode listens on a socket and connects to the guest's server per connection;
                 # server mode publishes and connects to the program's socket per client
@@ -140,22 +176,13 @@ class RealXenLibxenvchanIT extends RealXenSuite {
         }
     }
 
-    /** dom0: random stdin through {@code vchan cat ARGS}; its exit status and both files' digests. */
-    private static String catInDom0(String args) {
-        return "head -c %1$d /dev/urandom > /var/tmp/cat-in; jvm -jar " + System.getProperty("vchan.jar") + " cat "
-                + args + " < /var/tmp/cat-in > /var/tmp/cat-out; echo \"exit $?\";"
-                + " digest stdin /var/tmp/cat-in; digest stdout /var/tmp/cat-out";
-    }
-
-    /**
-     * A C peer in a guest beside a dom0 command ({@code xenvm.sh}'s {@code with_guest}); both are
-     * format strings of (bytes, driver classpath, read size, write size).
-     */
-    private String withGuest(String name, String guestJob, String dom0Command, int readSize, int writeSize)
-            throws Exception {
-        String script = "with_guest peer base 256 \"" + guestJob + "\" '" + dom0Command + "'";
-        return scenario(name, Duration.ofMinutes(3),
-                script.formatted(BYTES, driverClasspath(), readSize, writeSize));
+    /** dom0's run I: random stdin through {@code vchan cat ARGS}; "rI exit STATUS" and both files' digests. */
+    private static String catInDom0(int i, String args) {
+        String in = "/var/tmp/cat-in" + i;
+        String out = "/var/tmp/cat-out" + i;
+        return "head -c " + BYTES + " /dev/urandom > " + in + "; jvm -jar " + System.getProperty("vchan.jar")
+                + " cat " + args + " < " + in + " > " + out + "; echo \"r" + i + " exit $?\"; digest \"r" + i
+                + " stdin\" " + in + "; digest \"r" + i + " stdout\" " + out + "; ";
     }
 
     @Test
@@ -219,26 +246,6 @@ class RealXenLibxenvchanIT extends RealXenSuite {
         assertEquals(true, line(out, "intruder: vchan-driver").contains("Permission denied"), out);
         assertEquals("0", line(out, "meant: exit"), "the intended guest still connects\n" + out);
         assertEquals(line(out, "dom0: sent"), line(out, "meant: received"), out);
-    }
-
-    /** Each side received exactly what the other sent, and both agree on the ring orders. */
-    private static void assertBothWays(String out, int left, int right) {
-        assertEquals("0", line(out, "dom0: exit"), out);
-        assertEquals("0", line(out, "guest: exit"), out);
-        String orders = "left=" + left + " right=" + right;
-        assertEquals(orders, line(out, "dom0: orders"), out);
-        assertEquals(orders, line(out, "guest: orders"), out);
-        assertEquals(line(out, "dom0: sent"), line(out, "guest: received"), "dom0 -> guest bytes\n" + out);
-        assertEquals(line(out, "guest: sent"), line(out, "dom0: received"), "guest -> dom0 bytes\n" + out);
-        assertEquals(true, line(out, "dom0: sent").startsWith(BYTES + " "), out);
-    }
-
-    /** What cat read from stdin arrived in the guest; what the guest sent is cat's stdout. */
-    private static void assertCatBytes(String out) {
-        assertEquals("0", line(out, "dom0: exit"), out);
-        assertEquals("0", line(out, "guest: exit"), out);
-        assertEquals(line(out, "dom0: stdin"), line(out, "guest: received"), "dom0 -> guest bytes\n" + out);
-        assertEquals(line(out, "guest: sent"), line(out, "dom0: stdout"), "guest -> dom0 bytes\n" + out);
     }
 
     /** Where JavaVchanDriver and JNA are: this JVM's classpath may be a jar in a /tmp dom0 cannot see. */

@@ -12,36 +12,37 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The UNIX-socket program at dom0's end of Xen's {@code vchan-socket-proxy}:
- * one exchange per argument, in order, each on its own connection. An
+ * one exchange per argument, all at once, each on its own connection. An
  * exchange sends a file while it reads the bytes expected and then the
  * 64 hex digits of the SHA-256 the other end computed of what it received;
  * it answers with the digest of what it received itself, and closes. Nobody
  * closes before both directions are through, as a vchan close drops what is
- * still in the ring. It prints what it sent and received as {@code xenvm.sh}'s
- * {@code digest} does, and the other end's digest, for a scenario to compare
- * with the guest's.
+ * still in the ring. It prints, in argument order, what each exchange sent
+ * and received as {@code xenvm.sh}'s {@code digest} does, and the other end's
+ * digest, for a scenario to compare with the guest's.
  *
  * <p>Usage: {@code SocketExchange SEND_FILE EXPECT_BYTES TIMEOUT_MS LABEL=connect:PATH|LABEL=serve:PATH...}.
  * {@code connect} retries until something listens at PATH; {@code serve}
- * listens there from the start, takes one connection in its turn and stops
- * listening (Xen's server-mode proxy connects again after each conversation,
- * and gives up, closing the vchan, when nothing listens).
+ * listens there, takes one connection and stops listening (Xen's server-mode
+ * proxy connects again after each conversation, and gives up, closing the
+ * vchan, when nothing listens). Past the timeout it says which exchanges
+ * were still under way and exits 2.
  */
 public final class SocketExchange {
 
     /** The other end's SHA-256 of what it received, in hex, after its data. */
     private static final int ACK_BYTES = 64;
-
-    /** The exchange under way, for the watchdog. */
-    private static volatile String current = "start";
 
     private SocketExchange() {
     }
@@ -49,34 +50,44 @@ public final class SocketExchange {
     public static void main(String[] args) throws Exception {
         byte[] send = Files.readAllBytes(Path.of(args[0]));
         int expect = Integer.parseInt(args[1]);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Long.parseLong(args[2]));
-        watchdog(deadline);
-        // every serving socket listens from the start: a proxy may connect before its turn
-        Map<Integer, ServerSocketChannel> listening = new HashMap<>();
-        try {
-            for (int i = 3; i < args.length; i++) {
-                if (how(args[i]).equals("serve")) {
-                    listening.put(i, listen(path(args[i])));
-                }
-            }
-            for (int i = 3; i < args.length; i++) {
-                String label = label(args[i]);
-                current = label;
-                SocketChannel connection;
-                if (listening.containsKey(i)) {
-                    try (ServerSocketChannel server = listening.remove(i)) {
-                        connection = server.accept();
+        long timeoutMillis = Long.parseLong(args[2]);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        Map<String, CompletableFuture<String>> exchanges = new LinkedHashMap<>();
+        for (int i = 3; i < args.length; i++) {
+            String label = label(args[i]);
+            Path path = path(args[i]);
+            // a serving socket listens before any exchange starts: its proxy may connect at once
+            ServerSocketChannel server = how(args[i]).equals("serve") ? listen(path) : null;
+            exchanges.put(label, CompletableFuture.supplyAsync(() -> {
+                try {
+                    SocketChannel connection;
+                    if (server != null) {
+                        try (server) {
+                            connection = server.accept();
+                        }
+                    } else {
+                        connection = connect(path, deadline);
                     }
-                } else {
-                    connection = connect(path(args[i]), deadline);
+                    return exchange(label, connection, send, expect, deadline);
+                } catch (Exception e) {
+                    throw new CompletionException(e);
                 }
-                exchange(label, connection, send, expect, deadline);
-            }
-        } finally {
-            for (ServerSocketChannel s : listening.values()) {
-                s.close();
+            }, runnable -> new Thread(runnable, label).start()));
+        }
+        int status = 0;
+        for (Map.Entry<String, CompletableFuture<String>> e : exchanges.entrySet()) {
+            try {
+                System.out.print(e.getValue().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException timedOut) {
+                System.out.println(e.getKey() + " timed out after " + timeoutMillis + " ms");
+                status = 2;
+            } catch (ExecutionException failed) {
+                System.out.println(e.getKey() + " failed: " + failed.getCause());
+                status = Math.max(status, 1);
             }
         }
+        System.out.flush();
+        System.exit(status); // threads still blocked in a timed-out exchange must not keep the JVM
     }
 
     private static String label(String arg) {
@@ -92,34 +103,20 @@ public final class SocketExchange {
     }
 
     /** Sends while it reads what is expected and the other end's digest; answers with its own; closes. */
-    private static void exchange(String label, SocketChannel connection, byte[] send, int expect, long deadline)
+    private static String exchange(String label, SocketChannel connection, byte[] send, int expect, long deadline)
             throws Exception {
         try (SocketChannel peer = connection) {
-            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> writeFully(peer, send));
+            // its own thread: the common pool may have one, and the exchanges run at once
+            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> writeFully(peer, send),
+                    runnable -> new Thread(runnable, label + "-send").start());
             byte[] received = readExactly(peer, expect + ACK_BYTES);
             sending.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             byte[] data = Arrays.copyOf(received, expect);
             writeFully(peer, sha256Hex(data).getBytes(StandardCharsets.US_ASCII));
-            System.out.println(label + " sent " + digest(send));
-            System.out.println(label + " received " + digest(data));
-            System.out.println(label + " they received sha256="
-                    + new String(received, expect, ACK_BYTES, StandardCharsets.US_ASCII));
+            return label + " sent " + digest(send) + "\n" + label + " received " + digest(data) + "\n" + label
+                    + " they received sha256=" + new String(received, expect, ACK_BYTES, StandardCharsets.US_ASCII)
+                    + "\n";
         }
-    }
-
-    /** A blocking read has no timeout of its own: past the deadline, say where it stuck and exit. */
-    private static void watchdog(long deadline) {
-        Thread t = new Thread(() -> {
-            try {
-                TimeUnit.NANOSECONDS.sleep(Math.max(1, deadline - System.nanoTime()));
-                System.out.println(current + " timed out");
-                System.exit(2);
-            } catch (InterruptedException ignored) {
-                // not used
-            }
-        }, "watchdog");
-        t.setDaemon(true);
-        t.start();
     }
 
     private static ServerSocketChannel listen(Path path) throws IOException {
