@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,35 +43,51 @@ class RealXenLibxenvchanIT extends RealXenSuite {
 
     @Test
     void ourServerInDom0ServesLibxenvchanClientInGuestInEachRingOrder() throws Exception {
-        // one guest and one scenario for the three orders: a guest start costs more than a transfer
-        StringBuilder guest = new StringBuilder();
-        StringBuilder dom0 = new StringBuilder();
-        for (int i = 0; i < RINGS.length; i++) {
-            guest.append(run(i, "/tmp", "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/$XENVM_DOMID/rx"
-                    + i + " --send " + BYTES + " --expect " + BYTES + " --seed 2 --timeout-ms 90000"));
-            dom0.append(run(i, "/var/tmp", "jvm -Dvchan.driver.platform=xen -cp " + driverClasspath()
-                    + " io.vchan.bridge.interop.JavaVchanDriver server --peer $domid --path /local/domain/0/data/vchan/"
-                    + "$domid/rx" + i + " --read-size " + RINGS[i][0] + " --write-size " + RINGS[i][1]
-                    + " --send " + BYTES + " --expect " + BYTES + " --seed 1"));
-        }
-        assertEachRingOrder(scenario("java server dom0 <-> C client guest, rings " + ringSizes(), Duration.ofMinutes(5),
-                "with_guest peer base 256 '" + guest + "' '" + dom0 + "'"));
+        String cp = driverClasspath();
+        inEachRingOrder("java server dom0 <-> C client guest",
+                i -> "vchan-driver client --peer 0 --path /local/domain/0/data/vchan/$XENVM_DOMID/rx" + i
+                        + " --send " + BYTES + " --expect " + BYTES + " --seed 2 --timeout-ms 90000",
+                i -> "jvm -Dvchan.driver.platform=xen -cp " + cp + " io.vchan.bridge.interop.JavaVchanDriver server"
+                        + " --peer $domid --path /local/domain/0/data/vchan/$domid/rx" + i + " --read-size "
+                        + RINGS[i][0] + " --write-size " + RINGS[i][1] + " --send " + BYTES + " --expect " + BYTES
+                        + " --seed 1");
     }
 
     @Test
     void libxenvchanServerInGuestServesOurClientInDom0InEachRingOrder() throws Exception {
+        String cp = driverClasspath();
+        inEachRingOrder("C server guest <-> java client dom0",
+                i -> "vchan-driver server --peer 0 --path /local/domain/$XENVM_DOMID/data/vchan/0/rx" + i
+                        + " --read-size " + RINGS[i][0] + " --write-size " + RINGS[i][1] + " --send " + BYTES
+                        + " --expect " + BYTES + " --seed 2 --timeout-ms 90000",
+                i -> "jvm -Dvchan.driver.platform=xen -cp " + cp + " io.vchan.bridge.interop.JavaVchanDriver client"
+                        + " --peer $domid --path /local/domain/$domid/data/vchan/0/rx" + i + " --send " + BYTES
+                        + " --expect " + BYTES + " --seed 1");
+    }
+
+    /**
+     * One guest and one scenario for the three ring orders (a guest start costs more than a
+     * transfer): run I of the guest's command beside run I of dom0's; then for each order, each
+     * side received exactly what the other sent, and both agree on the orders.
+     */
+    private void inEachRingOrder(String name, IntFunction<String> guestCommand, IntFunction<String> dom0Command)
+            throws Exception {
         StringBuilder guest = new StringBuilder();
         StringBuilder dom0 = new StringBuilder();
         for (int i = 0; i < RINGS.length; i++) {
-            guest.append(run(i, "/tmp", "vchan-driver server --peer 0 --path /local/domain/$XENVM_DOMID/data/vchan/0/rx"
-                    + i + " --read-size " + RINGS[i][0] + " --write-size " + RINGS[i][1] + " --send " + BYTES
-                    + " --expect " + BYTES + " --seed 2 --timeout-ms 90000"));
-            dom0.append(run(i, "/var/tmp", "jvm -Dvchan.driver.platform=xen -cp " + driverClasspath()
-                    + " io.vchan.bridge.interop.JavaVchanDriver client --peer $domid --path /local/domain/$domid/data/vchan/0/rx"
-                    + i + " --send " + BYTES + " --expect " + BYTES + " --seed 1"));
+            guest.append(run(i, "/tmp", guestCommand.apply(i)));
+            dom0.append(run(i, "/var/tmp", dom0Command.apply(i)));
         }
-        assertEachRingOrder(scenario("C server guest <-> java client dom0, rings " + ringSizes(), Duration.ofMinutes(5),
-                "with_guest peer base 256 '" + guest + "' '" + dom0 + "'"));
+        String out = scenario(name + ", rings " + ringSizes(), Duration.ofMinutes(5),
+                "with_guest peer base 256 '" + guest + "' '" + dom0 + "'");
+        for (int i = 0; i < RINGS.length; i++) {
+            String r = "r" + i + " ";
+            String orders = "left=" + RINGS[i][2] + " right=" + RINGS[i][3];
+            assertEquals(orders, line(out, "dom0: " + r + "orders"), out);
+            assertEquals(orders, line(out, "guest: " + r + "orders"), out);
+            assertRunBothWays(out, r, "sent", "received", "sent", "received");
+            assertEquals(true, line(out, "dom0: " + r + "sent").startsWith(BYTES + " "), out);
+        }
     }
 
     /** A peer's run I in a guest job or a dom0 command: its lines as "rI ...", then "rI exit STATUS". */
@@ -81,23 +98,6 @@ class RealXenLibxenvchanIT extends RealXenSuite {
 
     private static String ringSizes() {
         return Arrays.stream(RINGS).map(r -> r[0] + "/" + r[1]).reduce((x, y) -> x + ", " + y).orElse("");
-    }
-
-    /** For each ring order: each side received exactly what the other sent, and both agree on the orders. */
-    private static void assertEachRingOrder(String out) {
-        for (int i = 0; i < RINGS.length; i++) {
-            String r = "r" + i + " ";
-            assertEquals("0", line(out, "dom0: " + r + "exit"), out);
-            assertEquals("0", line(out, "guest: " + r + "exit"), out);
-            String orders = "left=" + RINGS[i][2] + " right=" + RINGS[i][3];
-            assertEquals(orders, line(out, "dom0: " + r + "orders"), out);
-            assertEquals(orders, line(out, "guest: " + r + "orders"), out);
-            assertEquals(line(out, "dom0: " + r + "sent"), line(out, "guest: " + r + "received"),
-                    "dom0 -> guest bytes, " + orders + "\n" + out);
-            assertEquals(line(out, "guest: " + r + "sent"), line(out, "dom0: " + r + "received"),
-                    "guest -> dom0 bytes, " + orders + "\n" + out);
-            assertEquals(true, line(out, "dom0: " + r + "sent").startsWith(BYTES + " "), out);
-        }
     }
 
     @Test
@@ -111,12 +111,7 @@ class RealXenLibxenvchanIT extends RealXenSuite {
         String out = scenario("vchan cat dom0 <-> C peer guest, both roles, every byte", Duration.ofMinutes(4),
                 "with_guest peer base 256 '" + guest + "' '" + dom0 + "'");
         for (String r : new String[] {"r0 ", "r1 "}) {
-            assertEquals("0", line(out, "dom0: " + r + "exit"), out);
-            assertEquals("0", line(out, "guest: " + r + "exit"), out);
-            assertEquals(line(out, "dom0: " + r + "stdin"), line(out, "guest: " + r + "received"),
-                    r + "dom0 -> guest bytes\n" + out);
-            assertEquals(line(out, "guest: " + r + "sent"), line(out, "dom0: " + r + "stdout"),
-                    r + "guest -> dom0 bytes\n" + out);
+            assertRunBothWays(out, r, "stdin", "received", "sent", "stdout");
         }
     }
 

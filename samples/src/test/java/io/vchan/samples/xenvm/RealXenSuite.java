@@ -63,6 +63,20 @@ abstract class RealXenSuite {
         return r.output();
     }
 
+    /**
+     * Run {@code r} ({@code "rI "}) ended with 0 on both sides, and each side's digest of what it
+     * received equals the other's of what it sent; the labels name those lines.
+     */
+    static void assertRunBothWays(String out, String r, String dom0Sent, String guestReceived, String guestSent,
+            String dom0Received) {
+        assertEquals("0", line(out, "dom0: " + r + "exit"), out);
+        assertEquals("0", line(out, "guest: " + r + "exit"), out);
+        assertEquals(line(out, "dom0: " + r + dom0Sent), line(out, "guest: " + r + guestReceived),
+                r + "dom0 -> guest bytes\n" + out);
+        assertEquals(line(out, "guest: " + r + guestSent), line(out, "dom0: " + r + dom0Received),
+                r + "guest -> dom0 bytes\n" + out);
+    }
+
     /** The one line of {@code output} that starts with {@code prefix}, without it. */
     static String line(String output, String prefix) {
         List<String> found = output.lines().filter(l -> l.startsWith(prefix)).toList();
