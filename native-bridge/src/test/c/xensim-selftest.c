@@ -747,6 +747,64 @@ static bool read_child(int fd, void *buf, size_t len)
     return read(fd, buf, len) == (ssize_t)len;
 }
 
+/*
+ * A process of its own (it dies with us) that runs setup(arg, msg), sends msg
+ * (len bytes) back and waits to be killed: a peer whose death a test watches.
+ * Returns its pid, or -1 if it could not start; *got says whether msg came
+ * within 5 s.
+ */
+static pid_t spawn_holder(void (*setup)(const void *arg, void *msg), const void *arg, void *msg, size_t len,
+                          bool *got)
+{
+    int pfd[2];
+    *got = false;
+    if (!CHECK(pipe2(pfd, O_CLOEXEC) == 0, "pipe: %s", ERR))
+        return -1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (!CHECK(pid >= 0, "fork: %s", ERR)) {
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(pfd[0]);
+        setup(arg, msg);
+        if (write(pfd[1], msg, len) != (ssize_t)len)
+            _exit(3);
+        for (;;)
+            pause();
+    }
+    close(pfd[1]);
+    *got = read_child(pfd[0], msg, len);
+    close(pfd[0]);
+    return pid;
+}
+
+static void kill_holder(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+struct mapper_arg { int port; uint32_t ref; };
+
+/* dom2: bind dom1's port, map its page with notify, write to it; msg: 0 or errno */
+static void mapper_setup(const void *arg, void *msg)
+{
+    const struct mapper_arg *a = arg;
+    int *rc = msg;
+    xenevtchn_handle *e = ev_as(2);
+    xengnttab_handle *t = gt_as(2);
+    int pb = e ? xenevtchn_bind_interdomain(e, 1, (evtchn_port_t)a->port) : -1;
+    unsigned char *m = t && pb > 0
+        ? xengnttab_map_grant_ref_notify(t, 1, a->ref, RW, 300, (evtchn_port_t)pb) : NULL;
+    if (m)
+        m[300] = 0x77;
+    *rc = m ? 0 : (errno ? errno : EIO);
+}
+
 /* A mapper killed with SIGKILL: the sharer sees the byte cleared and the event within 100 ms. */
 static void notify_mapper_death(void)
 {
@@ -758,37 +816,13 @@ static void notify_mapper_death(void)
     uint32_t ref;
     volatile unsigned char *sp = xengntshr_share_pages(s, 2, 1, &ref, 1);
     REQUIRE(sp, "share: %s", ERR);
-    int pfd[2];
-    REQUIRE(pipe2(pfd, O_CLOEXEC) == 0, "pipe: %s", ERR);
-    fflush(stdout);
-    pid_t pid = fork();
-    REQUIRE(pid >= 0, "fork: %s", ERR);
-    if (pid == 0) {
-        /* dom2, in a process of its own: bind, map with notify, then wait to be killed */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        close(pfd[0]);
-        int rc = 0;
-        xenevtchn_handle *e = ev_as(2);
-        xengnttab_handle *t = gt_as(2);
-        int pb = e ? xenevtchn_bind_interdomain(e, 1, (evtchn_port_t)pa) : -1;
-        unsigned char *m = t && pb > 0
-            ? xengnttab_map_grant_ref_notify(t, 1, ref, RW, 300, (evtchn_port_t)pb) : NULL;
-        if (m)
-            m[300] = 0x77;
-        else
-            rc = errno ? errno : EIO;
-        if (write(pfd[1], &rc, sizeof rc) != sizeof rc)
-            _exit(3);
-        for (;;)
-            pause();
-    }
-    close(pfd[1]);
+    struct mapper_arg arg = { pa, ref };
     int rc = -1;
-    bool got = read_child(pfd[0], &rc, sizeof rc);
-    close(pfd[0]);
+    bool got;
+    pid_t pid = spawn_holder(mapper_setup, &arg, &rc, sizeof rc, &got);
+    REQUIRE(pid > 0, "no mapper process");
     if (!got || rc != 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+        kill_holder(pid);
         REQUIRE(false, "the child could not map with notify: %s", got ? ename(rc) : "no answer");
     }
     CHECK(sp[300] == 0x77, "the child's write to the page is not visible");
@@ -817,45 +851,36 @@ static void notify_mapper_death(void)
     CHECK(pb2 > 0, "dom2 cannot bind dom1's port after its first binder died: %s", ERR);
 }
 
+/* dom3: an unbound port for dom2, a page shared with notify on it; msg: rc, port, ref */
+static void sharer_setup(const void *arg, void *msg)
+{
+    (void)arg;
+    int *out = msg;
+    xenevtchn_handle *e = ev_as(3);
+    xengntshr_handle *s = gs_as(3);
+    int pc = e ? xenevtchn_bind_unbound_port(e, 2) : -1;
+    uint32_t ref = 0;
+    void *p = s && pc > 0
+        ? xengntshr_share_page_notify(s, 2, &ref, 1, 64, (evtchn_port_t)pc) : NULL;
+    out[0] = p ? 0 : (errno ? errno : EIO);
+    out[1] = pc;
+    out[2] = (int)ref;
+}
+
 /* A sharer killed with SIGKILL: the mapper sees the byte cleared and the event. */
 static void notify_sharer_death(void)
 {
-    int pfd[2];
-    REQUIRE(pipe2(pfd, O_CLOEXEC) == 0, "pipe: %s", ERR);
-    fflush(stdout);
-    pid_t pid = fork();
-    REQUIRE(pid >= 0, "fork: %s", ERR);
-    if (pid == 0) {
-        /* dom3: an unbound port for dom2, a page shared with notify on it */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        close(pfd[0]);
-        int msg[3] = { 0, 0, 0 };
-        xenevtchn_handle *e = ev_as(3);
-        xengntshr_handle *s = gs_as(3);
-        int pc = e ? xenevtchn_bind_unbound_port(e, 2) : -1;
-        uint32_t ref = 0;
-        void *p = s && pc > 0
-            ? xengntshr_share_page_notify(s, 2, &ref, 1, 64, (evtchn_port_t)pc) : NULL;
-        msg[0] = p ? 0 : (errno ? errno : EIO);
-        msg[1] = pc;
-        msg[2] = (int)ref;
-        if (write(pfd[1], msg, sizeof msg) != sizeof msg)
-            _exit(3);
-        for (;;)
-            pause();
-    }
-    close(pfd[1]);
     int msg[3] = { -1, 0, 0 };
-    bool got = read_child(pfd[0], msg, sizeof msg);
-    close(pfd[0]);
+    bool got;
+    pid_t pid = spawn_holder(sharer_setup, NULL, msg, sizeof msg, &got);
+    REQUIRE(pid > 0, "no sharer process");
     xenevtchn_handle *b = ev_as(2);
     xengnttab_handle *t = gt_as(2);
     int pb = b && got && msg[0] == 0 ? xenevtchn_bind_interdomain(b, 3, (evtchn_port_t)msg[1]) : -1;
     volatile unsigned char *m = pb > 0 ? xengnttab_map_grant_ref(t, 3, (uint32_t)msg[2], RW) : NULL;
     if (!m) {
         int e = errno;
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+        kill_holder(pid);
         REQUIRE(false, "setup failed: child %s, bind %d, map: %s",
                 got ? ename(msg[0]) : "no answer", pb, ename(e));
     }
@@ -1858,6 +1883,32 @@ static int wait_child(pid_t pid, int timeout_ms)
     }
 }
 
+struct dom5_client_arg { int port; uint32_t ref0; };
+
+/* a process in dom5, as a vchan client: binds, maps dom0's page with a
+ * notification, shares one back with another, sets both live bytes; msg: rc, ref */
+static void dom5_client_setup(const void *arg, void *msg)
+{
+    const struct dom5_client_arg *a = arg;
+    int *out = msg;
+    setenv("XENSIM_DOMID", "5", 1);
+    xenevtchn_handle *e = xenevtchn_open(NULL, 0);
+    xengnttab_handle *t = xengnttab_open(NULL, 0);
+    xengntshr_handle *g = xengntshr_open(NULL, 0);
+    int pb = e ? xenevtchn_bind_interdomain(e, 0, (evtchn_port_t)a->port) : -1;
+    unsigned char *m = t && pb > 0
+        ? xengnttab_map_grant_ref_notify(t, 0, a->ref0, RW, 100, (evtchn_port_t)pb) : NULL;
+    uint32_t ref5 = 0;
+    unsigned char *sp = m && g
+        ? xengntshr_share_page_notify(g, 0, &ref5, 1, 200, (evtchn_port_t)pb) : NULL;
+    if (sp) {
+        m[100] = 1;
+        sp[200] = 1;
+    }
+    out[0] = sp ? 0 : (errno ? errno : EIO);
+    out[1] = (int)ref5;
+}
+
 /*
  * xl destroy of a vchan client's domain, as on Xen: the dom0 end sees no
  * unmap notification (no byte cleared, no event) on either page, the
@@ -1881,48 +1932,16 @@ static void toolstack_destroy_silent(void)
     volatile unsigned char *p0 = xengntshr_share_pages(s0, 5, 1, &ref0, 1);
     REQUIRE(p0, "dom0 shares a page with dom5: %s", ERR);
 
-    int pfd[2];
-    REQUIRE(pipe2(pfd, O_CLOEXEC) == 0, "pipe: %s", ERR);
-    fflush(stdout);
-    pid_t pid = fork();
-    REQUIRE(pid >= 0, "fork: %s", ERR);
-    if (pid == 0) {
-        /* a process in dom5, as a vchan client: binds, maps dom0's page with a
-         * notification, shares one back with another, sets both live bytes */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        close(pfd[0]);
-        setenv("XENSIM_DOMID", "5", 1);
-        int msg[2] = { 0, 0 };
-        xenevtchn_handle *e = xenevtchn_open(NULL, 0);
-        xengnttab_handle *t = xengnttab_open(NULL, 0);
-        xengntshr_handle *g = xengntshr_open(NULL, 0);
-        int pb = e ? xenevtchn_bind_interdomain(e, 0, (evtchn_port_t)pa) : -1;
-        unsigned char *m = t && pb > 0
-            ? xengnttab_map_grant_ref_notify(t, 0, ref0, RW, 100, (evtchn_port_t)pb) : NULL;
-        uint32_t ref5 = 0;
-        unsigned char *sp = m && g
-            ? xengntshr_share_page_notify(g, 0, &ref5, 1, 200, (evtchn_port_t)pb) : NULL;
-        if (sp) {
-            m[100] = 1;
-            sp[200] = 1;
-        }
-        msg[0] = sp ? 0 : (errno ? errno : EIO);
-        msg[1] = (int)ref5;
-        if (write(pfd[1], msg, sizeof msg) != sizeof msg)
-            _exit(3);
-        for (;;)
-            pause();
-    }
-    close(pfd[1]);
+    struct dom5_client_arg arg = { pa, ref0 };
     int msg[2] = { -1, 0 };
-    bool got = read_child(pfd[0], msg, sizeof msg);
-    close(pfd[0]);
+    bool got;
+    pid_t pid = spawn_holder(dom5_client_setup, &arg, msg, sizeof msg, &got);
+    REQUIRE(pid > 0, "no dom5 process");
     volatile unsigned char *p5 = got && msg[0] == 0
         ? xengnttab_map_grant_ref(t0, 5, (uint32_t)msg[1], RW) : NULL;
     if (!p5) {
         int e = errno;
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+        kill_holder(pid);
         REQUIRE(false, "setup failed: child %s, dom0 maps its page: %s",
                 got ? ename(msg[0]) : "no answer", ename(e));
     }

@@ -3,7 +3,6 @@ package io.vchan.bridge.events;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.EventChannels;
 import io.vchan.bridge.xen.EventWaiter;
-import io.vchan.bridge.xen.ToolstackDomain;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenPlatform;
 import java.util.ArrayList;
@@ -111,17 +110,9 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    /**
-     * Whether a destroy of {@code peer}'s domain would show only in XenStore:
-     * on real Xen always; on xensim for a domain its toolstack created (an
-     * implicit one dies with its last process, whose notifications show it).
-     */
     private boolean destroyShowsOnlyInStore(DomainId peer) {
-        if (platform.name().equals("xen")) {
-            return true;
-        }
         try {
-            return platform.toolstackDomain(peer) == ToolstackDomain.CREATED;
+            return platform.destroyShowsOnlyInStore(peer);
         } catch (XenException e) {
             LOG.log(Level.WARNING, "cannot ask about " + peer + "; its destruction will go unnoticed", e);
             return false;

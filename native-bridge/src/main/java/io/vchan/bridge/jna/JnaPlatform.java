@@ -146,6 +146,11 @@ public final class JnaPlatform implements XenPlatform {
     }
 
     @Override
+    public boolean destroyShowsOnlyInStore(DomainId peer) throws XenException {
+        return !simulated || XenPlatform.super.destroyShowsOnlyInStore(peer);
+    }
+
+    @Override
     public ToolstackDomain toolstackDomain(DomainId domain) throws XenException {
         if (!simulated) {
             return ToolstackDomain.UNMANAGED;

@@ -120,7 +120,6 @@ public final class VchanServer {
         }
     }
 
-    /** ring-ref and event-channel appear together, with their permissions, or not at all. */
     /**
      * Refuses to publish for a domain that does not exist (see {@link
      * NoSuchPeerDomainException}): on real Xen one with no {@code
@@ -146,6 +145,7 @@ public final class VchanServer {
         }
     }
 
+    /** ring-ref and event-channel appear together, with their permissions, or not at all. */
     private static void publishKeysInTransaction(XenStore xs, String path, List<XenStorePermission> perms,
             int ringRef, int port) throws IOException {
         long backoffNanos = 100_000;

@@ -27,6 +27,18 @@ public interface XenPlatform extends AutoCloseable {
         return ToolstackDomain.UNMANAGED;
     }
 
+    /**
+     * Whether a destroy of {@code peer}'s domain would show only in XenStore
+     * (the toolstack removes {@code /local/domain/N}) and never in the protocol:
+     * a destroyed domain's kernel does not unmap, and nothing signals its peers.
+     * So on real Xen always; elsewhere only for a domain the platform's
+     * toolstack created (an implicit one dies with its last process, whose
+     * unmap notifications show it).
+     */
+    default boolean destroyShowsOnlyInStore(DomainId peer) throws XenException {
+        return toolstackDomain(peer) == ToolstackDomain.CREATED;
+    }
+
     @Override
     void close();
 }
