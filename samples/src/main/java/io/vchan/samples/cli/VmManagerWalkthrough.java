@@ -3,6 +3,7 @@ package io.vchan.samples.cli;
 import com.typesafe.config.ConfigFactory;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.connector.Vchan;
+import io.vchan.samples.vmm.GuestAddress;
 import io.vchan.samples.vmm.GuestInfo;
 import io.vchan.samples.vmm.GuestStatus;
 import io.vchan.samples.vmm.LinkSettings;
@@ -55,7 +56,7 @@ final class VmManagerWalkthrough {
         try (GuestProcesses agents = new GuestProcesses(host)) {
             out.println("xensim host " + host + ": manager in dom0 (this process), guest agents in dom1..dom"
                     + guests + ", port vmm");
-            manager = system.systemActorOf(Manager.create(domains, LinkSettings.defaults(Vchan.get(system)
+            manager = system.systemActorOf(Manager.forDomains(domains, LinkSettings.defaults(Vchan.get(system)
                     .settings())), "vm-manager", Props.empty());
             long start = System.nanoTime();
             for (DomainId d : domains) {
@@ -66,7 +67,7 @@ final class VmManagerWalkthrough {
             pingAll();
             out.println("\nrun " + COMMAND + " in each guest:");
             for (DomainId d : domains) {
-                RunResult r = ask(reply -> new Manager.Run(d, COMMAND, reply));
+                RunResult r = ask(reply -> new Manager.Run(name(d), COMMAND, reply));
                 out.printf("  dom%-3d exit %d: %s%n", d.value(), r.exitCode(), String.join(" | ", r.output()));
             }
             out.println();
@@ -98,7 +99,7 @@ final class VmManagerWalkthrough {
     private void pingAll() throws Exception {
         StringBuilder line = new StringBuilder("  ping");
         for (DomainId d : domains) {
-            line.append(String.format("   dom%d: %s", d.value(), attempt(reply -> new Manager.Ping(d, reply),
+            line.append(String.format("   dom%d: %s", d.value(), attempt(reply -> new Manager.Ping(name(d), reply),
                     (Pong p) -> String.format("pong %.2f ms", p.roundTrip().toNanos() / 1e6))));
         }
         out.println(line);
@@ -115,7 +116,7 @@ final class VmManagerWalkthrough {
             } catch (ExecutionException e) {
                 row = "-        -         -";
             }
-            out.printf("  dom%-3d %-12s %-8d %s%n", g.guest().value(), g.state(), g.connects(), row);
+            out.printf("  %-6s %-12s %-8d %s%n", g.guest(), g.state(), g.connects(), row);
         }
     }
 
@@ -142,8 +143,13 @@ final class VmManagerWalkthrough {
 
     private GuestInfo awaitGuest(DomainId guest, Predicate<GuestInfo> condition) throws Exception {
         return awaitGuests("dom" + guest.value(), all -> all.stream()
-                .anyMatch(g -> g.guest().equals(guest) && condition.test(g)))
-                .stream().filter(g -> g.guest().equals(guest)).findFirst().orElseThrow();
+                .anyMatch(g -> g.guest().equals(name(guest)) && condition.test(g)))
+                .stream().filter(g -> g.guest().equals(name(guest))).findFirst().orElseThrow();
+    }
+
+    /** What the manager calls the guest at fixed domain {@code d}. */
+    private static String name(DomainId d) {
+        return GuestAddress.domain(d).name();
     }
 
     /** Asks the manager until its guests satisfy {@code condition}: the links change state on their own. */

@@ -9,13 +9,17 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -41,7 +45,9 @@ import org.apache.pekko.util.ByteString;
  * {@link RestartFlow#withBackoff}, so a lost agent is reconnected for as long
  * as this actor lives. Requests go out only while connected (a caller learns
  * at once that the guest is away rather than waiting for it), and requests
- * in flight when a connection ends fail with it. State changes go to the manager.
+ * in flight when a connection ends fail with it. A guest known by name is
+ * looked up before every attempt, so the link follows it to a new domain. State
+ * changes go to the manager.
  */
 final class GuestLink extends AbstractBehavior<GuestLink.Command> {
 
@@ -57,11 +63,11 @@ final class GuestLink extends AbstractBehavior<GuestLink.Command> {
     record Status(ActorRef<StatusReply<GuestStatus>> replyTo) implements Command {
     }
 
-    /** Connection attempt {@code attempt} is up. */
-    private record Connected(long attempt, VchanConnection connection) implements Command {
+    /** Connection attempt {@code attempt} is up, to the guest in {@code domain}. */
+    private record Connected(long attempt, DomainId domain, VchanConnection connection) implements Command {
     }
 
-    /** Attempt {@code attempt} never connected (no agent within the connect timeout, or it failed). */
+    /** Attempt {@code attempt} never connected (no such guest, no agent within the connect timeout, or it failed). */
     private record ConnectFailed(long attempt, Throwable cause) implements Command {
     }
 
@@ -79,7 +85,10 @@ final class GuestLink extends AbstractBehavior<GuestLink.Command> {
     private record StreamEnded(Throwable cause) implements Command {
     }
 
-    private final DomainId guest;
+    private final GuestAddress guest;
+    /** Where a named guest is looked up; null for a fixed domain. */
+    private final GuestDirectory directory;
+    private final Executor blocking;
     private final LinkSettings settings;
     private final ActorRef<GuestInfo> manager;
     private final Vchan vchan;
@@ -91,18 +100,22 @@ final class GuestLink extends AbstractBehavior<GuestLink.Command> {
     private final Map<Long, PendingRequest> pending = new HashMap<>();
     private LinkState state = LinkState.CONNECTING;
     private long connectedAttempt = -1;
+    private DomainId connectedDomain;
     private int connects;
     private long nextId = 1;
 
-    static Behavior<Command> create(DomainId guest, LinkSettings settings, ActorRef<GuestInfo> manager) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GuestLink(ctx, timers, guest, settings,
-                manager)));
+    static Behavior<Command> create(GuestAddress guest, GuestDirectory directory, LinkSettings settings,
+            ActorRef<GuestInfo> manager) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GuestLink(ctx, timers, guest, directory,
+                settings, manager)));
     }
 
-    private GuestLink(ActorContext<Command> ctx, TimerScheduler<Command> timers, DomainId guest,
-            LinkSettings settings, ActorRef<GuestInfo> manager) {
+    private GuestLink(ActorContext<Command> ctx, TimerScheduler<Command> timers, GuestAddress guest,
+            GuestDirectory directory, LinkSettings settings, ActorRef<GuestInfo> manager) {
         super(ctx);
         this.guest = guest;
+        this.directory = directory;
+        this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
         this.settings = settings;
         this.manager = manager;
         this.timers = timers;
@@ -127,32 +140,57 @@ final class GuestLink extends AbstractBehavior<GuestLink.Command> {
      */
     private Flow<ByteString, Command, NotUsed> connection(ActorRef<Command> self) {
         long attempt = attempts.incrementAndGet();
-        return vchan.client(guest, settings.port(), settings.vchan())
+        CompletionStage<DomainId> domain = domain();
+        domain.whenComplete((d, failure) -> {
+            if (failure != null) {
+                self.tell(new ConnectFailed(attempt, failure));
+            }
+        });
+        return Flow.completionStageFlow(domain.thenApply(d -> client(self, attempt, d)))
+                .mapMaterializedValue(m -> NotUsed.notUsed())
+                .map(line -> new FromAgent(attempt, line));
+    }
+
+    /** Where the guest is now: its fixed domain, or the one its name is on (a lookup on a blocking thread). */
+    private CompletionStage<DomainId> domain() {
+        if (guest.fixedDomain().isPresent()) {
+            return CompletableFuture.completedFuture(guest.fixedDomain().get());
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return directory.domainOf(guest.name());
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, blocking);
+    }
+
+    private Flow<ByteString, ByteString, NotUsed> client(ActorRef<Command> self, long attempt, DomainId domain) {
+        return vchan.client(domain, settings.port(), settings.vchan())
                 .mapMaterializedValue(connected -> {
                     connected.whenComplete((connection, failure) -> {
                         if (failure != null) {
                             self.tell(new ConnectFailed(attempt, failure));
                         } else {
-                            self.tell(new Connected(attempt, connection));
+                            self.tell(new Connected(attempt, domain, connection));
                             connection.whenClosed().whenComplete((d, cause) ->
                                     self.tell(new Disconnected(attempt, cause)));
                         }
                     });
                     return NotUsed.notUsed();
                 })
-                .via(AgentProtocol.lines())
-                .map(line -> new FromAgent(attempt, line));
+                .via(AgentProtocol.lines());
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Ping.class, m -> send(AgentProtocol.ping(nextId),
-                        new PendingRequest.Ping(connectedAttempt, guest, m.replyTo())))
+                        new PendingRequest.Ping(connectedAttempt, connectedDomain, m.replyTo())))
                 .onMessage(Run.class, m -> send(AgentProtocol.run(nextId, m.cmd()),
                         new PendingRequest.Run(connectedAttempt, m.replyTo())))
                 .onMessage(Status.class, m -> send(AgentProtocol.status(nextId),
-                        new PendingRequest.Status(connectedAttempt, guest, m.replyTo())))
+                        new PendingRequest.Status(connectedAttempt, connectedDomain, m.replyTo())))
                 .onMessage(Connected.class, this::onConnected)
                 .onMessage(ConnectFailed.class, m -> {
                     report("no agent yet: " + reason(m.cause()));
@@ -163,12 +201,12 @@ final class GuestLink extends AbstractBehavior<GuestLink.Command> {
                 .onMessage(RequestTimedOut.class, m -> {
                     PendingRequest p = pending.remove(m.id());
                     if (p != null) {
-                        p.fail("dom" + guest.value() + " did not answer within " + settings.requestTimeout());
+                        p.fail(guest.name() + " did not answer within " + settings.requestTimeout());
                     }
                     return this;
                 })
                 .onMessage(StreamEnded.class, m -> {
-                    throw new IllegalStateException("link to dom" + guest.value() + " ended", m.cause());
+                    throw new IllegalStateException("link to " + guest.name() + " ended", m.cause());
                 })
                 .onSignal(PreRestart.class, s -> stop("link restarting"))
                 .onSignal(PostStop.class, s -> stop("manager stopped"))
@@ -177,12 +215,12 @@ final class GuestLink extends AbstractBehavior<GuestLink.Command> {
 
     private Behavior<Command> send(ObjectNode request, PendingRequest p) {
         if (state != LinkState.CONNECTED) {
-            p.fail("dom" + guest.value() + " is " + state + ", not connected");
+            p.fail(guest.name() + " is " + state + ", not connected");
             return this;
         }
         long id = nextId++;
         if (requests.offer(AgentProtocol.encode(request)) != QueueOfferResult.enqueued()) {
-            p.fail("too many requests to dom" + guest.value());
+            p.fail("too many requests to " + guest.name());
             return this;
         }
         pending.put(id, p);
@@ -192,6 +230,7 @@ final class GuestLink extends AbstractBehavior<GuestLink.Command> {
 
     private Behavior<Command> onConnected(Connected m) {
         connectedAttempt = m.attempt();
+        connectedDomain = m.domain();
         connects++;
         state = LinkState.CONNECTED;
         report(m.connection().xenStorePath());
@@ -199,7 +238,7 @@ final class GuestLink extends AbstractBehavior<GuestLink.Command> {
     }
 
     private Behavior<Command> onDisconnected(Disconnected m) {
-        failPending(m.attempt(), "connection to dom" + guest.value() + " lost");
+        failPending(m.attempt(), "connection to " + guest.name() + " lost");
         if (m.attempt() == connectedAttempt) {
             state = LinkState.RECONNECTING;
             report(m.cause() == null ? "the channel closed" : reason(m.cause()));
@@ -216,7 +255,7 @@ final class GuestLink extends AbstractBehavior<GuestLink.Command> {
         }
         boolean complete;
         if (line.has("error")) {
-            p.fail("dom" + guest.value() + ": " + line.get("error").asText());
+            p.fail(guest.name() + ": " + line.get("error").asText());
             complete = true;
         } else {
             complete = p.answer(line);
@@ -245,7 +284,7 @@ final class GuestLink extends AbstractBehavior<GuestLink.Command> {
     }
 
     private void report(String detail) {
-        manager.tell(new GuestInfo(guest, state, connects, detail));
+        manager.tell(new GuestInfo(guest.name(), Optional.ofNullable(connectedDomain), state, connects, detail));
     }
 
     private static String reason(Throwable t) {

@@ -1,14 +1,19 @@
 package io.vchan.samples.vmm;
 
 import io.vchan.bridge.xen.DomainId;
-import java.util.Comparator;
+import io.vchan.bridge.xen.XenException;
+import io.vchan.connector.Vchan;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -17,27 +22,28 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * The VM manager: one supervised {@link GuestLink} child per guest domain, and
- * the one address callers ask about guests (with {@code AskPattern.askWithStatus}:
- * an unknown or unreachable guest fails the ask with the reason).
+ * The VM manager: one supervised {@link GuestLink} child per guest, and the one
+ * address callers ask about guests, by name (with {@code AskPattern.askWithStatus}:
+ * an unknown or unreachable guest fails the ask with the reason). Guests known
+ * by name are looked up in this domain's XenStore ({@link GuestDirectory}).
  */
 public final class Manager extends AbstractBehavior<Manager.Command> {
 
     public sealed interface Command {
     }
 
-    public record Ping(DomainId guest, ActorRef<StatusReply<Pong>> replyTo) implements Command {
+    public record Ping(String guest, ActorRef<StatusReply<Pong>> replyTo) implements Command {
     }
 
     /** Runs {@code cmd} in the guest; the reply has the whole output once the command has exited. */
-    public record Run(DomainId guest, List<String> cmd, ActorRef<StatusReply<RunResult>> replyTo)
+    public record Run(String guest, List<String> cmd, ActorRef<StatusReply<RunResult>> replyTo)
             implements Command {
     }
 
-    public record Status(DomainId guest, ActorRef<StatusReply<GuestStatus>> replyTo) implements Command {
+    public record Status(String guest, ActorRef<StatusReply<GuestStatus>> replyTo) implements Command {
     }
 
-    /** Every guest and its link, by domain. */
+    /** Every guest and its link, by name. */
     public record Guests(ActorRef<List<GuestInfo>> replyTo) implements Command {
     }
 
@@ -45,22 +51,38 @@ public final class Manager extends AbstractBehavior<Manager.Command> {
     private record LinkChanged(GuestInfo info) implements Command {
     }
 
-    private final Map<DomainId, ActorRef<GuestLink.Command>> links = new HashMap<>();
-    private final Map<DomainId, GuestInfo> guests = new TreeMap<>(Comparator.comparingInt(DomainId::value));
+    private final Map<String, ActorRef<GuestLink.Command>> links = new HashMap<>();
+    private final Map<String, GuestInfo> guests = new TreeMap<>();
+    private final GuestDirectory directory;
 
-    public static Behavior<Command> create(List<DomainId> guests, LinkSettings settings) {
+    /** A manager of {@code guests}, each name once. */
+    public static Behavior<Command> create(List<GuestAddress> guests, LinkSettings settings) {
         return Behaviors.setup(ctx -> new Manager(ctx, guests, settings));
     }
 
-    private Manager(ActorContext<Command> ctx, List<DomainId> guestDomains, LinkSettings settings) {
+    /** A manager of guests at fixed domains, named {@code domN}. */
+    public static Behavior<Command> forDomains(List<DomainId> domains, LinkSettings settings) {
+        return create(domains.stream().map(GuestAddress::domain).toList(), settings);
+    }
+
+    private Manager(ActorContext<Command> ctx, List<GuestAddress> addresses, LinkSettings settings)
+            throws XenException {
         super(ctx);
+        Vchan vchan = Vchan.get(ctx.getSystem());
+        this.directory = new GuestDirectory(vchan.platform().openXenStore(vchan.localDomain(settings.vchan())));
         ActorRef<GuestInfo> reports = ctx.messageAdapter(GuestInfo.class, LinkChanged::new);
-        for (DomainId guest : guestDomains) {
+        for (GuestAddress guest : addresses) {
+            if (links.containsKey(guest.name())) {
+                directory.close();
+                throw new IllegalArgumentException("guest " + guest.name() + " is listed twice");
+            }
             // a link whose stream broke is started afresh; its guest stays listed meanwhile
-            Behavior<GuestLink.Command> link = Behaviors.supervise(GuestLink.create(guest, settings, reports))
-                    .onFailure(SupervisorStrategy.restart());
-            links.put(guest, ctx.spawn(link, "guest-" + guest.value()));
-            guests.put(guest, new GuestInfo(guest, LinkState.CONNECTING, 0, "starting"));
+            Behavior<GuestLink.Command> link = Behaviors.supervise(GuestLink.create(guest, directory, settings,
+                    reports)).onFailure(SupervisorStrategy.restart());
+            links.put(guest.name(), ctx.spawn(link, "guest-" + URLEncoder.encode(guest.name(),
+                    StandardCharsets.UTF_8)));
+            guests.put(guest.name(), new GuestInfo(guest.name(), Optional.empty(), LinkState.CONNECTING, 0,
+                    "starting"));
         }
     }
 
@@ -78,14 +100,18 @@ public final class Manager extends AbstractBehavior<Manager.Command> {
                     guests.put(m.info().guest(), m.info());
                     return this;
                 })
+                .onSignal(PostStop.class, s -> {
+                    directory.close(); // the links stopped first: children stop before their parent
+                    return this;
+                })
                 .build();
     }
 
-    private <T> Behavior<Command> forward(DomainId guest, ActorRef<StatusReply<T>> replyTo,
+    private <T> Behavior<Command> forward(String guest, ActorRef<StatusReply<T>> replyTo,
             Function<ActorRef<StatusReply<T>>, GuestLink.Command> request) {
         ActorRef<GuestLink.Command> link = links.get(guest);
         if (link == null) {
-            replyTo.tell(StatusReply.error("no guest dom" + guest.value()));
+            replyTo.tell(StatusReply.error("no guest " + guest));
         } else {
             link.tell(request.apply(replyTo));
         }

@@ -3,6 +3,6 @@ package io.vchan.samples.vmm;
 import io.vchan.bridge.xen.DomainId;
 import java.time.Duration;
 
-/** A guest agent answered a ping, after {@code roundTrip}. */
+/** The guest agent in domain {@code guest} answered a ping, after {@code roundTrip}. */
 public record Pong(DomainId guest, Duration roundTrip) {
 }

@@ -152,9 +152,9 @@ class ProxyCommandIT {
         byte[] request = random(REQUEST, round);
         byte[] reply = random(REPLY, 100 + round);
         CompletableFuture<Long> appSide = CompletableFuture.supplyAsync(() -> serveOnce(app, reply));
-        try (SocketChannel client = connectWhenListening(front)) {
-            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> writeFully(client, request));
-            byte[] received = readExactly(client, REPLY + 32);
+        try (SocketChannel client = UnixSockets.connectWhenListening(front, System.nanoTime() + TIMEOUT.toNanos())) {
+            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> UnixSockets.writeFully(client, request));
+            byte[] received = UnixSockets.readExactly(client, REPLY + 32);
             sending.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             assertEquals(sha256(reply), sha256(Arrays.copyOf(received, REPLY)),
                     "round " + round + ": the reply differs; " + proxy.describe());
@@ -168,10 +168,10 @@ class ProxyCommandIT {
     /** The app: one connection; returns how many bytes came after the request, once the close got through. */
     private static long serveOnce(ServerSocketChannel app, byte[] reply) {
         try (SocketChannel peer = app.accept()) {
-            CompletableFuture<Void> replying = CompletableFuture.runAsync(() -> writeFully(peer, reply));
-            byte[] request = readExactly(peer, REQUEST);
+            CompletableFuture<Void> replying = CompletableFuture.runAsync(() -> UnixSockets.writeFully(peer, reply));
+            byte[] request = UnixSockets.readExactly(peer, REQUEST);
             replying.join();
-            writeFully(peer, digest(request));
+            UnixSockets.writeFully(peer, digest(request));
             long extra = 0;
             ByteBuffer buf = ByteBuffer.allocate(4096);
             for (int n; (n = peer.read(buf.clear())) >= 0; ) {
@@ -184,45 +184,6 @@ class ProxyCommandIT {
     }
 
     /** The proxy listens a moment after it starts: retry until it does, within the timeout. */
-    private static SocketChannel connectWhenListening(Path path) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            try {
-                return SocketChannel.open(UnixDomainSocketAddress.of(path));
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("nothing listens on " + path + " within " + TIMEOUT, notYet);
-                }
-                Thread.sleep(20); // polling a condition with a deadline
-            }
-        }
-    }
-
-    private static void writeFully(SocketChannel channel, byte[] data) {
-        try {
-            ByteBuffer buf = ByteBuffer.wrap(data);
-            while (buf.hasRemaining()) {
-                channel.write(buf);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static byte[] readExactly(SocketChannel channel, int n) {
-        try {
-            ByteBuffer buf = ByteBuffer.allocate(n);
-            while (buf.hasRemaining()) {
-                if (channel.read(buf) < 0) {
-                    throw new IllegalStateException("end of stream after " + buf.position() + " of " + n + " bytes");
-                }
-            }
-            return buf.array();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static byte[] digest(byte[] data) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(data);

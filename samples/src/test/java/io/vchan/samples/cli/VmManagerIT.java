@@ -47,7 +47,7 @@ class VmManagerIT {
             for (int d : GUESTS) {
                 agents.put(d, agent(host, d));
             }
-            ManagerClient manager = new ManagerClient(kit.spawn(Manager.create(
+            ManagerClient manager = new ManagerClient(kit.spawn(Manager.forDomains(
                     GUESTS.stream().map(DomainId::of).toList(),
                     LinkSettings.defaults(Vchan.get(kit.system()).settings())), "manager"), kit.system());
             for (int d : GUESTS) {

@@ -27,16 +27,33 @@ public final class ManagerClient {
         this.system = system;
     }
 
-    public Pong ping(int guest) throws Exception {
-        return ask(reply -> new Manager.Ping(DomainId.of(guest), reply));
+    public Pong ping(String guest) throws Exception {
+        return ask(reply -> new Manager.Ping(guest, reply));
     }
 
-    public RunResult run(int guest, String... cmd) throws Exception {
-        return ask(reply -> new Manager.Run(DomainId.of(guest), List.of(cmd), reply));
+    public RunResult run(String guest, String... cmd) throws Exception {
+        return ask(reply -> new Manager.Run(guest, List.of(cmd), reply));
     }
 
-    public GuestStatus status(int guest) throws Exception {
-        return ask(reply -> new Manager.Status(DomainId.of(guest), reply));
+    public GuestStatus status(String guest) throws Exception {
+        return ask(reply -> new Manager.Status(guest, reply));
+    }
+
+    /** The guest at fixed domain {@code domain} ({@link Manager#forDomains}). */
+    public Pong ping(int domain) throws Exception {
+        return ping(name(domain));
+    }
+
+    public RunResult run(int domain, String... cmd) throws Exception {
+        return run(name(domain), cmd);
+    }
+
+    public GuestStatus status(int domain) throws Exception {
+        return status(name(domain));
+    }
+
+    public static String name(int domain) {
+        return GuestAddress.domain(DomainId.of(domain)).name();
     }
 
     /** The reason {@code request} fails; an AssertionError if it succeeds. */
@@ -55,12 +72,24 @@ public final class ManagerClient {
                 system.scheduler()).toCompletableFuture().get(ASK.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    public GuestInfo guest(int guest) throws Exception {
-        return guests().stream().filter(g -> g.guest().value() == guest).findFirst().orElseThrow();
+    public GuestInfo guest(String guest) throws Exception {
+        return guests().stream().filter(g -> g.guest().equals(guest)).findFirst().orElseThrow();
+    }
+
+    public GuestInfo guest(int domain) throws Exception {
+        return guest(name(domain));
+    }
+
+    public GuestInfo awaitGuest(int domain, String what, Predicate<GuestInfo> condition) throws Exception {
+        return awaitGuest(name(domain), what, condition);
+    }
+
+    public GuestInfo awaitConnected(int domain, int connects) throws Exception {
+        return awaitConnected(name(domain), connects);
     }
 
     /** Waits until {@code guest}'s link satisfies {@code condition}: links change state on their own. */
-    public GuestInfo awaitGuest(int guest, String what, Predicate<GuestInfo> condition) throws Exception {
+    public GuestInfo awaitGuest(String guest, String what, Predicate<GuestInfo> condition) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
             GuestInfo info = guest(guest);
@@ -68,13 +97,13 @@ public final class ManagerClient {
                 return info;
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("dom" + guest + " not " + what + " within " + WAIT + ": " + info);
+                throw new AssertionError(guest + " not " + what + " within " + WAIT + ": " + info);
             }
             Thread.sleep(20); // polling a condition with a deadline
         }
     }
 
-    public GuestInfo awaitConnected(int guest, int connects) throws Exception {
+    public GuestInfo awaitConnected(String guest, int connects) throws Exception {
         return awaitGuest(guest, "connected " + connects + " times",
                 g -> g.state() == LinkState.CONNECTED && g.connects() >= connects);
     }

@@ -2,15 +2,19 @@ package io.vchan.samples.vmm;
 
 import static io.vchan.samples.vmm.ManagerClient.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.vchan.bridge.xen.DomainId;
+import io.vchan.bridge.xen.XenStore;
 import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanSettings;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +45,7 @@ class VmManagerInJvmTest {
         for (DomainId g : GUESTS) {
             startAgent(g.value());
         }
-        ManagerClient manager = new ManagerClient(kit.spawn(Manager.create(GUESTS,
+        ManagerClient manager = new ManagerClient(kit.spawn(Manager.forDomains(GUESTS,
                 LinkSettings.defaults(settings.withLocalDomain(0))), "manager"), kit.system());
         for (DomainId g : GUESTS) {
             int d = g.value();
@@ -67,5 +71,53 @@ class VmManagerInJvmTest {
         assertEquals(DomainId.of(2), manager.ping(2).guest());
         assertEquals(1, manager.guest(1).connects());
         assertEquals(1, manager.guest(3).connects());
+    }
+    /**
+     * A guest known by name is found in its domain through XenStore, and when it
+     * is destroyed and created again under the same name in another domain, the
+     * link follows it there.
+     */
+    @Test
+    void followsAGuestByNameToTheDomainItIsCreatedInAgain() throws Exception {
+        try (XenStore toolstack = Vchan.get(kit.system()).platform().openXenStore(DomainId.DOM0)) {
+            toolstack.write(0, "/local/domain/1/name", bytes("vm-a"));
+            toolstack.write(0, "/local/domain/2/name", bytes("vm-b"));
+            startAgent(1);
+            startAgent(2);
+            ManagerClient manager = new ManagerClient(kit.spawn(Manager.create(
+                    List.of(GuestAddress.named("vm-a"), GuestAddress.named("vm-b"), GuestAddress.named("vm-z")),
+                    LinkSettings.defaults(settings.withLocalDomain(0))), "manager"), kit.system());
+            assertEquals(Optional.of(DomainId.of(1)), manager.awaitConnected("vm-a", 1).domain());
+            assertEquals(DomainId.of(1), manager.ping("vm-a").guest());
+            assertEquals(DomainId.of(2), manager.status("vm-b").guest());
+            GuestInfo absent = manager.awaitGuest("vm-z", "looked up",
+                    g -> g.detail().contains("no domain is named 'vm-z'"));
+            assertEquals(LinkState.CONNECTING, absent.state());
+            assertTrue(failureOf(() -> manager.ping("vm-z")).contains("vm-z is connecting"));
+
+            // vm-a is destroyed (its agent gone, the toolstack removes its directory) and created again as dom4
+            agents.remove(1).stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            toolstack.remove(0, "/local/domain/1");
+            manager.awaitGuest("vm-a", "reconnecting", g -> g.state() == LinkState.RECONNECTING);
+            toolstack.write(0, "/local/domain/4/name", bytes("vm-a"));
+            startAgent(4);
+            GuestInfo moved = manager.awaitConnected("vm-a", 2);
+            assertEquals(Optional.of(DomainId.of(4)), moved.domain());
+            assertEquals(DomainId.of(4), manager.ping("vm-a").guest());
+            assertEquals(new RunResult(List.of("hi"), 0), manager.run("vm-a", "echo", "hi"));
+            assertEquals(1, manager.guest("vm-b").connects());
+        }
+    }
+
+    @Test
+    void refusesAGuestNameThatCannotBeOne() {
+        for (String bad : new String[] {"", "a/b", "two words", "x".repeat(65)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GuestAddress.named(bad));
+            assertTrue(e.getMessage().startsWith("a guest name is 1 to 64 printable ASCII characters"), e.getMessage());
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

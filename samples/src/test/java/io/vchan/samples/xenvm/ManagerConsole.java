@@ -1,8 +1,8 @@
 package io.vchan.samples.xenvm;
 
-import io.vchan.bridge.xen.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.samples.cli.CliSystem;
+import io.vchan.samples.vmm.GuestAddress;
 import io.vchan.samples.vmm.GuestInfo;
 import io.vchan.samples.vmm.GuestStatus;
 import io.vchan.samples.vmm.LinkSettings;
@@ -26,8 +26,9 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * The VM-manager sample's {@link Manager} in dom0 of a real Xen machine,
  * driven line by line by a scenario script (not a test itself):
- * {@code connected D [CONNECTS]}, {@code ping D}, {@code run D CMD...}, {@code status D},
- * {@code quit}; one answer line each. Arguments: the guests' domain ids.
+ * {@code connected G [CONNECTS]}, {@code ping G}, {@code run G CMD...}, {@code status G},
+ * {@code quit}; one answer line each. Arguments: the guests' names, as {@code xl}
+ * knows them: the manager finds their domains in XenStore.
  */
 public final class ManagerConsole {
 
@@ -38,7 +39,7 @@ public final class ManagerConsole {
     }
 
     public static void main(String[] args) throws Exception {
-        List<DomainId> guests = Arrays.stream(args).map(a -> DomainId.of(Integer.parseInt(a))).toList();
+        List<GuestAddress> guests = Arrays.stream(args).map(GuestAddress::named).toList();
         ActorSystem<Void> system = CliSystem.create("vm-manager");
         try {
             ActorRef<Manager.Command> manager = system.systemActorOf(
@@ -47,12 +48,12 @@ public final class ManagerConsole {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
             for (String line; (line = in.readLine()) != null && !line.startsWith("quit"); ) {
                 String[] w = line.trim().split(" ");
-                DomainId d = DomainId.of(Integer.parseInt(w[1]));
+                String d = w[1];
                 long start = System.nanoTime();
                 String answer = switch (w[0]) {
                     case "connected" -> awaitConnected(system, manager, d, w.length > 2 ? Integer.parseInt(w[2]) : 1);
                     case "ping" -> attempt(system, manager, reply -> new Manager.Ping(d, reply),
-                            (Pong p) -> "pong");
+                            (Pong p) -> "pong from dom" + p.guest().value());
                     case "run" -> attempt(system, manager,
                             reply -> new Manager.Run(d, List.of(w).subList(2, w.length), reply),
                             (RunResult r) -> "exit " + r.exitCode() + ": " + String.join(" | ", r.output()));
@@ -60,7 +61,7 @@ public final class ManagerConsole {
                             (GuestStatus s) -> "pid " + s.pid() + " domain " + s.guest().value());
                     default -> "unknown command";
                 };
-                System.out.printf("%s %d: %s (%d ms)%n", w[0], d.value(), answer,
+                System.out.printf("%s %s: %s (%d ms)%n", w[0], d, answer,
                         (System.nanoTime() - start) / 1_000_000);
             }
         } finally {
@@ -69,7 +70,7 @@ public final class ManagerConsole {
         }
     }
 
-    private static String awaitConnected(ActorSystem<Void> system, ActorRef<Manager.Command> manager, DomainId d,
+    private static String awaitConnected(ActorSystem<Void> system, ActorRef<Manager.Command> manager, String d,
             int connects) throws Exception {
         long deadline = System.currentTimeMillis() + CONNECT_MILLIS;
         while (System.currentTimeMillis() < deadline) {
@@ -78,7 +79,7 @@ public final class ManagerConsole {
                     ASK, system.scheduler()).toCompletableFuture().get();
             for (GuestInfo g : all) {
                 if (g.guest().equals(d) && g.state() == LinkState.CONNECTED && g.connects() >= connects) {
-                    return "connected, connects " + g.connects();
+                    return "connected, connects " + g.connects() + ", dom" + g.domain().orElseThrow().value();
                 }
             }
             Thread.sleep(100);

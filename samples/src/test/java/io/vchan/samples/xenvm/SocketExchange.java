@@ -1,5 +1,6 @@
 package io.vchan.samples.xenvm;
 
+import io.vchan.samples.cli.UnixSockets;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -66,7 +67,7 @@ public final class SocketExchange {
                             connection = server.accept();
                         }
                     } else {
-                        connection = connect(path, deadline);
+                        connection = UnixSockets.connectWhenListening(path, deadline);
                     }
                     return exchange(label, connection, send, expect, deadline);
                 } catch (Exception e) {
@@ -107,12 +108,12 @@ public final class SocketExchange {
             throws Exception {
         try (SocketChannel peer = connection) {
             // its own thread: the common pool may have one, and the exchanges run at once
-            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> writeFully(peer, send),
+            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> UnixSockets.writeFully(peer, send),
                     runnable -> new Thread(runnable, label + "-send").start());
-            byte[] received = readExactly(peer, expect + ACK_BYTES);
+            byte[] received = UnixSockets.readExactly(peer, expect + ACK_BYTES);
             sending.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             byte[] data = Arrays.copyOf(received, expect);
-            writeFully(peer, sha256Hex(data).getBytes(StandardCharsets.US_ASCII));
+            UnixSockets.writeFully(peer, sha256Hex(data).getBytes(StandardCharsets.US_ASCII));
             return label + " sent " + digest(send) + "\n" + label + " received " + digest(data) + "\n" + label
                     + " they received sha256=" + new String(received, expect, ACK_BYTES, StandardCharsets.US_ASCII)
                     + "\n";
@@ -127,40 +128,6 @@ public final class SocketExchange {
     }
 
     /** The proxy listens a moment after it starts: retry until it does, within the deadline. */
-    private static SocketChannel connect(Path path, long deadline) throws IOException, InterruptedException {
-        while (true) {
-            try {
-                return SocketChannel.open(UnixDomainSocketAddress.of(path));
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw notYet;
-                }
-                Thread.sleep(50); // polling a condition with a deadline
-            }
-        }
-    }
-
-    private static void writeFully(SocketChannel peer, byte[] data) {
-        try {
-            ByteBuffer buf = ByteBuffer.wrap(data);
-            while (buf.hasRemaining()) {
-                peer.write(buf);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static byte[] readExactly(SocketChannel peer, int n) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(n);
-        while (buf.hasRemaining()) {
-            if (peer.read(buf) < 0) {
-                throw new IOException("end of stream after " + buf.position() + " of " + n + " bytes");
-            }
-        }
-        return buf.array();
-    }
-
     private static String digest(byte[] data) throws NoSuchAlgorithmException {
         return data.length + " sha256=" + sha256Hex(data);
     }
