@@ -1266,6 +1266,32 @@ static void xs_permissions(void)
     EXPECT_ERR(EACCES, !xs_write(h1, XBT_NULL, "/local/domain/2/data/x", "x", 1));
 }
 
+/*
+ * As xenstored: a node that is not there reads as EACCES, not ENOENT, when the
+ * nearest node above it that is there may not be read (a client waiting for a
+ * server's keys sees EACCES until they are published for it).
+ */
+static void xs_missing_below_unreadable(void)
+{
+    struct xs_handle *h0 = xs_as(0), *h1 = xs_as(1);
+    REQUIRE(h0 && h1, "xs_open_as: %s", ERR);
+    const char *dir = "/local/domain/0/data/unreadable";
+    REQUIRE(xs_write(h0, XBT_NULL, dir, "", 0), "dom0 writes %s: %s", dir, ERR);
+    struct xs_permissions mine[1] = { { 0, XS_PERM_NONE } };
+    REQUIRE(xs_set_permissions(h0, XBT_NULL, dir, mine, 1), "set_permissions: %s", ERR);
+    unsigned int num;
+    EXPECT_ERR(EACCES, xs_read(h1, XBT_NULL, "/local/domain/0/data/unreadable/key", NULL) == NULL);
+    EXPECT_ERR(EACCES, xs_read(h1, XBT_NULL, "/local/domain/0/data/unreadable/a/b", NULL) == NULL);
+    EXPECT_ERR(EACCES, xs_directory(h1, XBT_NULL, "/local/domain/0/data/unreadable/a", &num) == NULL);
+    EXPECT_ERR(ENOENT, xs_read(h1, XBT_NULL, "/local/domain/1/nothing/here", NULL) == NULL);
+    EXPECT_ERR(ENOENT, xs_read(h0, XBT_NULL, "/local/domain/0/data/unreadable/key", NULL) == NULL);
+    /* readable for dom1 now: what is missing below it is plainly missing */
+    struct xs_permissions shared[2] = { { 0, XS_PERM_NONE }, { 1, XS_PERM_READ } };
+    REQUIRE(xs_set_permissions(h0, XBT_NULL, dir, shared, 2), "set_permissions: %s", ERR);
+    EXPECT_ERR(ENOENT, xs_read(h1, XBT_NULL, "/local/domain/0/data/unreadable/key", NULL) == NULL);
+    CHECK(xs_rm(h0, XBT_NULL, dir), "rm: %s", ERR);
+}
+
 static void xs_transactions(void)
 {
     struct xs_handle *a = xs_as(0), *b = xs_as(0);
@@ -2252,6 +2278,7 @@ static const struct check checks[] = {
     C(xs_relative_paths),
     C(xs_domid_key),
     C(xs_permissions),
+    C(xs_missing_below_unreadable),
     C(xs_transactions),
     C(xs_watches),
     C(xs_domain_watches),

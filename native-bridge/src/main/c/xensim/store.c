@@ -478,9 +478,10 @@ static void touch_with_parents(struct ctx *x, const char *path)
 static int op_read(struct ctx *x, const char *path, const struct node **out)
 {
     touch(x, path);
-    struct node *n = walk(x->root, path, NULL);
-    if (!n)
-        return -ENOENT;
+    struct node *deepest;
+    struct node *n = walk(x->root, path, &deepest);
+    if (!n) /* xenstored's errno_from_parents: below a node we may not read, a missing one is EACCES */
+        return x->check && !may(deepest, x->dom, PERM_READ) ? -EACCES : -ENOENT;
     if (x->check && !may(n, x->dom, PERM_READ))
         return -EACCES;
     *out = n;

@@ -64,11 +64,17 @@ final class StoreContext {
                 || call.equals("xs_directory") ? "read " : "change ") + abs);
     }
 
-    /** The node, readable by us; ENOENT if missing. */
+    /**
+     * The node, readable by us; ENOENT if missing, or EACCES if missing below
+     * a node we may not read (xenstored's errno_from_parents).
+     */
     StoreNode read(String call, String abs) throws XenException {
         touch(abs);
         StoreNode n = tree.find(abs);
         if (n == null) {
+            if (check && !tree.deepest(abs).allows(who, false)) {
+                denied(call, abs);
+            }
             throw new XenException(call, Errno.ENOENT, abs);
         }
         if (check && !n.allows(who, false)) {

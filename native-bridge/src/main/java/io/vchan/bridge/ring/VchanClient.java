@@ -113,26 +113,55 @@ public final class VchanClient {
         }
     }
 
-    /** Waits (with a watch, not by polling) until ring-ref and event-channel are both there. */
+    /**
+     * Waits (with a watch, not by polling) until ring-ref and event-channel are
+     * both there and readable. A refused read (EACCES) is not yet an answer: on
+     * Xen, xenstored reports a missing node below one we may not read as EACCES,
+     * and a server's directory exists for a moment before its permissions are
+     * set. Only one still refused at the deadline is, and the timeout says so.
+     */
     private static int[] awaitKeys(XenPlatform platform, DomainId self, DomainId server, String path,
             Duration timeout) throws IOException {
         long deadline = Deadline.after(timeout);
         try (XenStore xs = platform.openXenStore(self)) {
             xs.watch(path, "vchan-connect");
             while (true) {
-                Optional<Integer> ref = readNumber(xs, path + "/ring-ref");
-                Optional<Integer> port = readNumber(xs, path + "/event-channel");
+                XenException refused = null;
+                Optional<Integer> ref = Optional.empty();
+                Optional<Integer> port = Optional.empty();
+                try {
+                    ref = readNumber(xs, path + "/ring-ref");
+                    port = readNumber(xs, path + "/event-channel");
+                } catch (XenException e) {
+                    if (e.errno() != Errno.EACCES) {
+                        throw e;
+                    }
+                    refused = e;
+                }
                 if (ref.isPresent() && port.isPresent()) {
                     return new int[] {ref.get(), port.get()};
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new VchanConnectTimeoutException("no vchan server in " + server + " published " + path
-                            + " within " + timeout.toMillis() + " ms");
+                    throw timedOut(self, server, path, timeout, refused);
                 }
                 xs.awaitWatch(Math.max(1, left / 1_000_000));
             }
         }
+    }
+
+    private static VchanConnectTimeoutException timedOut(DomainId self, DomainId server, String path,
+            Duration timeout, XenException refused) {
+        if (refused == null) {
+            return new VchanConnectTimeoutException("no vchan server in " + server + " published " + path
+                    + " within " + timeout.toMillis() + " ms");
+        }
+        VchanConnectTimeoutException e = new VchanConnectTimeoutException("the keys at " + path + " were still"
+                + " not readable by " + self + " after " + timeout.toMillis() + " ms (EACCES): the channel is"
+                + " not published for " + self + ", or was published before " + self
+                + " existed (XenStore ignores permissions for a domain created after the node: XSA-322)");
+        e.initCause(refused);
+        return e;
     }
 
     private static Optional<Integer> readNumber(XenStore xs, String key) throws IOException {

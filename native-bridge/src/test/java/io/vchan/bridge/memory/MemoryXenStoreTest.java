@@ -107,6 +107,20 @@ class MemoryXenStoreTest {
         }
     }
 
+    /** As xenstored: below a node we may not read, a missing node is EACCES, not plainly missing. */
+    @Test
+    void a_missing_node_below_an_unreadable_one_is_denied() throws Exception {
+        try (XenStore d0 = platform.openXenStore(D0); XenStore d1 = platform.openXenStore(D1)) {
+            d0.write(0, "/hidden", b(""));
+            assertErrno(Errno.EACCES, () -> d1.read(0, "/hidden/key"));
+            assertErrno(Errno.EACCES, () -> d1.directory(0, "/hidden/a/b"));
+            assertTrue(d0.read(0, "/hidden/key").isEmpty(), "dom0 may read everything: missing is missing");
+            d0.setPermissions(0, "/hidden", List.of(XenStorePermission.owner(D0, false, false),
+                    XenStorePermission.readOnly(D1)));
+            assertTrue(d1.read(0, "/hidden/key").isEmpty(), "readable now: the key is plainly missing");
+        }
+    }
+
     @Test
     void a_new_node_inherits_its_parent_permissions_with_the_creator_as_owner() throws Exception {
         DomainId d3id = DomainId.of(3);
