@@ -156,10 +156,11 @@ public final class VchanClient {
             return new VchanConnectTimeoutException("no vchan server in " + server + " published " + path
                     + " within " + timeout.toMillis() + " ms");
         }
-        VchanConnectTimeoutException e = new VchanConnectTimeoutException("the keys at " + path + " were still"
-                + " not readable by " + self + " after " + timeout.toMillis() + " ms (EACCES): the channel is"
-                + " not published for " + self + ", or was published before " + self
-                + " existed (XenStore ignores permissions for a domain created after the node: XSA-322)");
+        // Xen says EACCES both for keys not there yet (below a node we may not read) and for keys not for us.
+        VchanConnectTimeoutException e = new VchanConnectTimeoutException("no vchan server in " + server
+                + " published " + path + " for " + self + " within " + timeout.toMillis() + " ms: " + self
+                + " may not read there (EACCES), so the keys are missing or not for " + self + " (keys published"
+                + " before " + self + " existed are not readable by it either: XSA-322)");
         e.initCause(refused);
         return e;
     }
