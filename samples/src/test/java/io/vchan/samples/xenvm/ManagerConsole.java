@@ -33,7 +33,7 @@ import org.apache.pekko.pattern.StatusReply;
 public final class ManagerConsole {
 
     private static final Duration ASK = Duration.ofSeconds(60);
-    private static final long CONNECT_MILLIS = 180_000;
+    private static final long CONNECT_MILLIS = 360_000;
 
     private ManagerConsole() {
     }
