@@ -3,7 +3,6 @@ package io.vchan.bridge.events;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenStore;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,13 +90,17 @@ final class PeerDomainWatch implements AutoCloseable {
         if (store.read(0, domainPath(peer) + "/domid").isPresent()) {
             return;
         }
-        List<Object> gone = registrations.entrySet().stream()
-                .filter(e -> e.getValue().peer().equals(peer)).map(Map.Entry::getKey).toList();
-        for (Object key : gone) {
-            Registration r = registrations.get(key);
-            if (r != null) {
+        // Tell first, log after, in a plain loop: this runs once per dead peer, so always cold, and
+        // on a slow machine a call site's first lambda or stream costs more than the rest together.
+        int told = 0;
+        for (Registration r : registrations.values()) {
+            if (r.peer().equals(peer)) {
                 r.onGone().run();
+                told++;
             }
+        }
+        if (LOG.isLoggable(Level.FINE)) {
+            LOG.fine(peer + " was destroyed: told its " + told + " endpoint(s)");
         }
     }
 

@@ -7,45 +7,47 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A test class of the real-Xen suite: one machine booted for the class, each
- * test a scenario of dom0 commands. After each test no JVM may have left a
- * crash report, in dom0 or in a guest.
+ * A test class of the real-Xen suite: each test a scenario of dom0 commands on
+ * the machine all classes share ({@link SharedMachine}). After each test no
+ * JVM may have left a new crash report, in dom0 or in a guest.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SharedMachine.class)
 abstract class RealXenSuite {
 
     XenVm vm;
+    /** Crash reports already in the machine's work folder when this class began, or found since. */
+    private final Set<Path> knownReports = new HashSet<>();
 
     @BeforeAll
-    void boot() throws IOException, InterruptedException {
-        vm = XenVm.boot(getClass().getSimpleName());
-        System.out.printf("[xenvm] %s: booted Xen + dom0 in %d ms%n", getClass().getSimpleName(), vm.bootMillis());
-    }
-
-    @AfterAll
-    void powerOff() throws IOException, InterruptedException {
-        if (vm != null) {
-            vm.close();
-        }
+    void machine(XenVm shared) throws IOException {
+        vm = shared;
+        knownReports.addAll(crashReports());
     }
 
     @AfterEach
     void noJvmCrashed(TestInfo test) throws IOException {
+        List<Path> reports = crashReports().stream().filter(knownReports::add).toList();
+        if (!reports.isEmpty()) {
+            fail(test.getDisplayName() + ": a JVM in dom0 crashed: " + reports + "\n"
+                    + Files.readString(reports.get(0)).lines().limit(30).reduce("", (a, b) -> a + b + "\n"));
+        }
+    }
+
+    private List<Path> crashReports() throws IOException {
         try (Stream<Path> files = Files.list(vm.work())) {
-            List<Path> reports = files.filter(p -> p.getFileName().toString().startsWith("hs_err")).toList();
-            if (!reports.isEmpty()) {
-                fail(test.getDisplayName() + ": a JVM in dom0 crashed: " + reports + "\n"
-                        + Files.readString(reports.get(0)).lines().limit(30).reduce("", (a, b) -> a + b + "\n"));
-            }
+            return files.filter(p -> p.getFileName().toString().startsWith("hs_err")).sorted().toList();
         }
     }
 

@@ -91,6 +91,11 @@ public final class XenVm implements AutoCloseable {
         return bootMillis;
     }
 
+    /** QEMU runs and dom0's agent still answers. */
+    public boolean isAlive() {
+        return qemu.isAlive() && reader.isAlive();
+    }
+
     public Path work() {
         return work;
     }
