@@ -15,7 +15,9 @@
  * throughput figures, where generating and hashing would be what is measured.
  * --progress N prints "progress M" once M >= N bytes have been received.
  * --warmup N (for vchan bench) also prints "window bytes=B ns=T": the bytes
- * received after the first N and the time from crossing N to the last byte.
+ * received after the first N and the time from crossing N to the last byte;
+ * and "cpu ns=C": this process's CPU time (user + sys) from the moment either
+ * direction crossed N to the end of the transfer.
  * --echo (server) writes back whatever it reads until the peer closes;
  * --pingpong N --size S (client) then does W (--pingpong-warmup) + N round
  * trips of S bytes and prints "rtt_ns count=N p50=.. p99=.. p999=.. max=..".
@@ -176,6 +178,14 @@ static uint64_t now_ns(void)
     return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* This process's CPU time so far, user + sys, every thread. */
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 /* Writes all n bytes, waiting as needed; 0 once the peer is gone. */
 static int write_all(struct libxenvchan *v, const uint8_t *b, int n, long deadline)
 {
@@ -291,8 +301,8 @@ int main(int argc, char **argv)
     uint64_t random_state = o.seed, sent = 0, got = 0;
     int out_len = 0, out_off = 0;
     long start = now_ms();
-    uint64_t window_start = 0, window_last = 0, window_base = 0;
-    int window_open = 0;
+    uint64_t window_start = 0, window_last = 0, window_base = 0, cpu_start = 0;
+    int window_open = 0, cpu_open = 0;
 
     while (sent < o.send || got < o.expect) {
         int moved = 0;
@@ -316,6 +326,10 @@ int main(int argc, char **argv)
             out_off += n;
             sent += n;
             moved |= n > 0;
+            if (!cpu_open && o.warmup && sent >= o.warmup) {
+                cpu_open = 1;
+                cpu_start = cpu_ns();
+            }
         }
         if (got < o.expect) {
             int n = libxenvchan_read(v, in, o.chunk);
@@ -336,6 +350,10 @@ int main(int argc, char **argv)
                     window_start = window_last;
                     window_base = got;
                 }
+                if (!cpu_open && o.warmup && got >= o.warmup) {
+                    cpu_open = 1;
+                    cpu_start = cpu_ns();
+                }
             }
         }
         if (!moved) {
@@ -350,6 +368,8 @@ int main(int argc, char **argv)
     printf("elapsed_ms=%ld\n", now_ms() - start);
     if (o.warmup && o.expect)
         printf("window bytes=%" PRIu64 " ns=%" PRIu64 "\n", got - window_base, window_last - window_start);
+    if (o.warmup)
+        printf("cpu ns=%" PRIu64 "\n", cpu_open ? cpu_ns() - cpu_start : 0);
 
     if (o.wait_close) {
         while (libxenvchan_is_open(v))

@@ -26,7 +26,7 @@ struct conn {
     pid_t peer;              /* the connecting process, from SO_PEERCRED (0 if unknown) */
     bool counted;            /* counted in its domain's connections (after HELLO) */
     bool destroyed;          /* its domain was destroyed: released without notifications */
-    struct conn *partner;    /* EVTCHN <-> EVENTS, XS <-> XS_WATCH */
+    struct conn *partner;    /* XS <-> XS_WATCH */
     struct outmsg *out_head, *out_tail; /* one-way messages the socket had no room for */
     struct conn *next;
 
@@ -34,6 +34,7 @@ struct conn {
     uint32_t next_txn;
     struct mapping *mappings;/* GNTTAB */
     struct share *shares;    /* GNTSHR */
+    struct xsim_ev_shared *ev_shared; /* EVTCHN: its page, once asked for */
 };
 
 /* xensimd.c */
@@ -55,7 +56,6 @@ void dlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ports.c: event channels */
 struct port;
 void ports_handle(struct conn *c, const struct xsim_req *req);
-void ports_event_message(struct conn *events, const struct xsim_req *req);
 void ports_conn_closed(struct conn *c);
 /* For unmap notifications: a counted reference keeps the port bound. */
 struct port *port_ref(uint32_t domid, uint32_t num);

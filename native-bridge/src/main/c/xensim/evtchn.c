@@ -1,71 +1,93 @@
 /*
  * libxenevtchn.so.1 over xensimd.
  *
- * A handle is two connections: requests (bind, unbind) and events. The
- * events connection is the fd users poll: the daemon writes one message per
- * delivered port, and the port stays masked until xenevtchn_unmask, as with
- * Linux's evtchn device. Notify and unmask go one-way on the same socket.
+ * A handle is one connection to the daemon (bind, unbind, who a far end is)
+ * and an epoll set, which is the fd users poll. Each bound port end is an
+ * eventfd in that set, armed one-shot: a delivered port stays disarmed
+ * (masked) until xenevtchn_unmask re-arms it, and notifications meanwhile
+ * add to the eventfd, so they coalesce into one event at unmask, as with
+ * Linux's evtchn device. Notify writes the far end's eventfd directly: one
+ * system call, no daemon on the way. The far end is asked for once and
+ * again only after the handle's shared page says one moved on.
  */
 #define _GNU_SOURCE
 #include "client.h"
 #include "xensim.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 typedef int xenevtchn_port_or_error_t;
 typedef uint32_t evtchn_port_t;
 
+/* epoll data of the daemon connection, beside the ports' numbers */
+#define DAEMON_TAG UINT64_MAX
+
+struct bound {                 /* a port bound through this handle */
+    evtchn_port_t port;
+    int efd;                   /* ours: the far end's notifications land here */
+    int far_efd;               /* the far end's, to notify it; -1 if it has none */
+    bool far_known;
+    uint32_t far_seen;         /* the page's far_ends when far_efd was asked for */
+};
+
 struct xenevtchn_handle {
     struct xsim_conn req;
-    struct xsim_conn events;
-    pthread_mutex_t lock;    /* guards ports[] */
-    evtchn_port_t *ports;    /* bound through this handle: notify checks them */
+    int epfd;                  /* what users poll: our eventfds and the daemon's hang-up */
+    struct xsim_ev_shared *shared;
+    pthread_mutex_t lock;      /* guards ports[]; held across a notify's write so an
+                                  unbind cannot close the fd under it */
+    struct bound *ports;
     int nports, cap;
 };
 
-static int owns(xenevtchn_handle *h, evtchn_port_t port)
+static struct bound *find(xenevtchn_handle *h, evtchn_port_t port)
 {
-    pthread_mutex_lock(&h->lock);
-    int found = 0;
-    for (int i = 0; i < h->nports && !found; i++)
-        found = h->ports[i] == port;
-    pthread_mutex_unlock(&h->lock);
-    return found;
+    for (int i = 0; i < h->nports; i++)
+        if (h->ports[i].port == port)
+            return &h->ports[i];
+    return NULL;
 }
 
-static int remember(xenevtchn_handle *h, evtchn_port_t port)
+static void close_fd(int fd)
 {
-    pthread_mutex_lock(&h->lock);
-    if (h->nports == h->cap) {
-        int cap = h->cap ? h->cap * 2 : 8;
-        evtchn_port_t *p = realloc(h->ports, cap * sizeof *p);
-        if (!p) {
-            pthread_mutex_unlock(&h->lock);
-            errno = ENOMEM;
-            return -1;
-        }
-        h->ports = p;
-        h->cap = cap;
+    if (fd >= 0)
+        close(fd);
+}
+
+static int arm(xenevtchn_handle *h, const struct bound *b, int op)
+{
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.u64 = b->port };
+    return epoll_ctl(h->epfd, op, b->efd, &ev);
+}
+
+/* Asks for the handle's shared page and maps it; 0 or -1 with errno. */
+static int map_shared(xenevtchn_handle *h)
+{
+    struct xsim_req req = { .op = XSIM_EV_SHARED };
+    int fd = -1, nfds = 0;
+    if (xsim_call(&h->req, &req, NULL, NULL, NULL, &fd, 1, &nfds) < 0)
+        return -1;
+    if (nfds != 1) {
+        errno = EIO;
+        return -1;
     }
-    h->ports[h->nports++] = port;
-    pthread_mutex_unlock(&h->lock);
+    void *page = mmap(NULL, XSIM_PAGE, PROT_READ, MAP_SHARED, fd, 0);
+    int e = errno;
+    close(fd);
+    if (page == MAP_FAILED) {
+        errno = e;
+        return -1;
+    }
+    h->shared = page;
     return 0;
-}
-
-static void forget(xenevtchn_handle *h, evtchn_port_t port)
-{
-    pthread_mutex_lock(&h->lock);
-    for (int i = 0; i < h->nports; i++) {
-        if (h->ports[i] == port) {
-            h->ports[i] = h->ports[--h->nports];
-            break;
-        }
-    }
-    pthread_mutex_unlock(&h->lock);
 }
 
 xenevtchn_handle *xensim_evtchn_open_as(struct xentoollog_logger *logger,
@@ -76,19 +98,24 @@ xenevtchn_handle *xensim_evtchn_open_as(struct xentoollog_logger *logger,
     xenevtchn_handle *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
+    h->epfd = -1;
     if (xsim_open(&h->req, XSIM_K_EVTCHN, domid, 0) < 0)
         goto fail;
-    if (xsim_open(&h->events, XSIM_K_EVENTS, domid, h->req.id) < 0) {
-        int e = errno;
-        xsim_close(&h->req);
-        errno = e;
+    h->epfd = epoll_create1(EPOLL_CLOEXEC);
+    /* The daemon's hang-up wakes the poller, whose pending() then says EIO. */
+    struct epoll_event hup = { .events = EPOLLRDHUP, .data.u64 = DAEMON_TAG };
+    if (h->epfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->req.fd, &hup) < 0 || map_shared(h) < 0)
         goto fail;
-    }
     pthread_mutex_init(&h->lock, NULL);
     return h;
-fail:
+fail: {
+    int e = errno;
+    close_fd(h->epfd);
+    xsim_close(&h->req);
     free(h);
+    errno = e;
     return NULL;
+}
 }
 
 xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int flags)
@@ -105,9 +132,14 @@ int xenevtchn_close(xenevtchn_handle *h)
 {
     if (!h)
         return 0;
-    /* Closing the connections unbinds every port, as closing the device does. */
-    xsim_close(&h->events);
+    /* Closing the connection unbinds every port, as closing the device does. */
     xsim_close(&h->req);
+    for (int i = 0; i < h->nports; i++) {
+        close(h->ports[i].efd);
+        close_fd(h->ports[i].far_efd);
+    }
+    close(h->epfd);
+    munmap(h->shared, XSIM_PAGE);
     pthread_mutex_destroy(&h->lock);
     free(h->ports);
     free(h);
@@ -120,29 +152,83 @@ int xenevtchn_fd(xenevtchn_handle *h)
         errno = EINVAL;
         return -1;
     }
-    return h->events.fd;
+    return h->epfd;
+}
+
+/* b's far end as the daemon knows it now; 0, or -1 with errno. Under h->lock. */
+static int ask_far_end(xenevtchn_handle *h, struct bound *b, uint32_t seen)
+{
+    struct xsim_req req = { .op = XSIM_EV_FAR_END, .a = b->port };
+    int fd = -1, nfds = 0;
+    if (xsim_call(&h->req, &req, NULL, NULL, NULL, &fd, 1, &nfds) < 0)
+        return -1;
+    close_fd(b->far_efd);
+    b->far_efd = nfds == 1 ? fd : -1;
+    b->far_known = true;
+    b->far_seen = seen;
+    return 0;
 }
 
 int xenevtchn_notify(xenevtchn_handle *h, evtchn_port_t port)
 {
-    if (!h || !owns(h, port)) {
+    if (!h) {
         errno = EINVAL;
         return -1;
     }
-    return xsim_send(h->events.fd, XSIM_EV_NOTIFY, port);
+    pthread_mutex_lock(&h->lock);
+    struct bound *b = find(h, port);
+    int rc = 0;
+    if (!b) {
+        errno = EINVAL;
+        rc = -1;
+    } else {
+        /* Read before asking: a change while we ask shows as a new value next time. */
+        uint32_t seen = __atomic_load_n(&h->shared->far_ends, __ATOMIC_ACQUIRE);
+        if (!b->far_known || b->far_seen != seen)
+            rc = ask_far_end(h, b, seen);
+        /* No far end: Xen drops a notification on an unbound port. */
+        if (rc == 0 && b->far_efd >= 0)
+            rc = eventfd_write(b->far_efd, 1);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
 }
 
 static xenevtchn_port_or_error_t bind_port(xenevtchn_handle *h, const struct xsim_req *req)
 {
-    int port = xsim_call(&h->req, req, NULL, NULL, NULL, NULL, 0, NULL);
+    int efd = -1, nfds = 0;
+    int port = xsim_call(&h->req, req, NULL, NULL, NULL, &efd, 1, &nfds);
     if (port < 0)
         return -1;
-    if (remember(h, (evtchn_port_t)port) < 0) {
-        struct xsim_req unbind = { .op = XSIM_EV_UNBIND, .a = (uint32_t)port };
-        xsim_call(&h->req, &unbind, NULL, NULL, NULL, NULL, 0, NULL);
-        return -1;
+    int e = EIO;
+    if (nfds == 1) {
+        pthread_mutex_lock(&h->lock);
+        struct bound *grown = h->ports;
+        if (h->nports == h->cap) {
+            int cap = h->cap ? h->cap * 2 : 8;
+            grown = realloc(h->ports, cap * sizeof *grown);
+            if (grown) {
+                h->ports = grown;
+                h->cap = cap;
+            }
+        }
+        if (grown) {
+            struct bound *b = &h->ports[h->nports];
+            *b = (struct bound){ .port = (evtchn_port_t)port, .efd = efd, .far_efd = -1 };
+            if (arm(h, b, EPOLL_CTL_ADD) == 0) {
+                h->nports++;
+                pthread_mutex_unlock(&h->lock);
+                return port;
+            }
+        }
+        e = grown ? errno : ENOMEM;
+        pthread_mutex_unlock(&h->lock);
     }
-    return port;
+    close_fd(efd);
+    struct xsim_req unbind = { .op = XSIM_EV_UNBIND, .a = (uint32_t)port };
+    xsim_call(&h->req, &unbind, NULL, NULL, NULL, NULL, 0, NULL);
+    errno = e;
+    return -1;
 }
 
 xenevtchn_port_or_error_t xenevtchn_bind_unbound_port(xenevtchn_handle *h, uint32_t domid)
@@ -174,6 +260,14 @@ xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *h, unsigned int 
     return -1;
 }
 
+static bool owns(xenevtchn_handle *h, evtchn_port_t port)
+{
+    pthread_mutex_lock(&h->lock);
+    bool found = find(h, port) != NULL;
+    pthread_mutex_unlock(&h->lock);
+    return found;
+}
+
 int xenevtchn_unbind(xenevtchn_handle *h, evtchn_port_t port)
 {
     if (!h || !owns(h, port)) {
@@ -183,39 +277,62 @@ int xenevtchn_unbind(xenevtchn_handle *h, evtchn_port_t port)
     struct xsim_req req = { .op = XSIM_EV_UNBIND, .a = port };
     if (xsim_call(&h->req, &req, NULL, NULL, NULL, NULL, 0, NULL) < 0)
         return -1;
-    forget(h, port);
+    pthread_mutex_lock(&h->lock);
+    struct bound *b = find(h, port);
+    if (b) {
+        epoll_ctl(h->epfd, EPOLL_CTL_DEL, b->efd, NULL);
+        close(b->efd);
+        close_fd(b->far_efd);
+        *b = h->ports[--h->nports];
+    }
+    pthread_mutex_unlock(&h->lock);
     return 0;
 }
 
+/* Blocks until a port is delivered, as reading the evtchn device does. */
 xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *h)
 {
     if (!h) {
         errno = EINVAL;
         return -1;
     }
-    struct xsim_req m;
     for (;;) {
-        ssize_t n = recv(h->events.fd, &m, sizeof m, 0);
+        struct epoll_event ev;
+        int n = epoll_wait(h->epfd, &ev, 1, -1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return -1;
-        if (n == 0) {
+        if (ev.data.u64 == DAEMON_TAG) {
             errno = EIO; /* the daemon went away */
             return -1;
         }
-        if (n == (ssize_t)sizeof m && m.op == XSIM_EV_EVENT)
-            return (xenevtchn_port_or_error_t)m.a;
+        evtchn_port_t port = (evtchn_port_t)ev.data.u64;
+        pthread_mutex_lock(&h->lock);
+        struct bound *b = find(h, port);
+        eventfd_t count;
+        if (b)
+            eventfd_read(b->efd, &count); /* what came before this delivery is in it */
+        pthread_mutex_unlock(&h->lock);
+        if (b)
+            return (xenevtchn_port_or_error_t)port;
+        /* unbound since it fired: look again */
     }
 }
 
 int xenevtchn_unmask(xenevtchn_handle *h, evtchn_port_t port)
 {
-    if (!h || !owns(h, port)) {
+    if (!h) {
         errno = EINVAL;
         return -1;
     }
-    return xsim_send(h->events.fd, XSIM_EV_UNMASK, port);
+    pthread_mutex_lock(&h->lock);
+    struct bound *b = find(h, port);
+    int rc = b ? arm(h, b, EPOLL_CTL_MOD) : -1;
+    if (!b)
+        errno = EINVAL;
+    pthread_mutex_unlock(&h->lock);
+    return rc;
 }
 
 /* Xen 4.17 also exports these; xensim has no use for them. */

@@ -4,13 +4,23 @@
  * Port numbers are per domain, lowest free first, from 1. An unbound port
  * names the one remote domain allowed to bind it. Closing one end of an
  * interdomain channel puts the other end back to unbound for the closer's
- * domain. A delivered port is masked until unmasked; notifications while it
- * is masked coalesce into one pending event, delivered at unmask.
+ * domain.
+ *
+ * Each port end is an eventfd, made here and handed to its owner at bind; a
+ * notifier writes its far end's eventfd itself (it asks here who that is,
+ * and asks again when its handle's page says a far end moved on). Masking
+ * and coalescing are the receiver's (evtchn.c). What stays here is what Xen
+ * decides: who may bind, who the far end is, and the notifications of a
+ * process that died (port_send).
  */
+#define _GNU_SOURCE
 #include "daemon.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define MAX_PORTS 65536
 
@@ -23,7 +33,7 @@ struct port {
     uint32_t rdom;           /* unbound: who may bind; interdomain: the peer */
     uint32_t rport;
     struct conn *owner;      /* the EVTCHN connection; NULL once it closed */
-    bool masked, pending;
+    int efd;                 /* signalled when the far end notifies (its owner holds it too) */
     int refs;                /* unmap notifications holding it bound */
 };
 
@@ -63,6 +73,11 @@ static struct port *alloc_port(uint32_t dom)
     struct port *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
+    p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (p->efd < 0) {
+        free(p);
+        return NULL;
+    }
     p->num = num;
     p->dom = dom;
     d->slot[num] = p;
@@ -70,52 +85,55 @@ static struct port *alloc_port(uint32_t dom)
     return p;
 }
 
-static void deliver(struct port *p)
+/* The other end of p's interdomain channel, while both ends say so. */
+static struct port *far_end(const struct port *p)
 {
-    struct conn *events = p->owner ? p->owner->partner : NULL;
-    if (!events) {
-        p->pending = true;
-        return;
-    }
-    p->pending = false;
-    p->masked = true;
-    push(events, XSIM_EV_EVENT, p->num, NULL, 0);
-}
-
-/* Signals the far end of p's channel, as EVTCHNOP_send does. */
-void port_send(struct port *p)
-{
-    if (!p || p->state != P_INTERDOMAIN)
-        return;
+    if (p->state != P_INTERDOMAIN)
+        return NULL;
     struct port *r = lookup(p->rdom, p->rport);
     if (!r || r->state != P_INTERDOMAIN || r->rdom != p->dom || r->rport != p->num)
-        return;
-    if (!r->owner)
-        return; /* kept only for a notification: nobody listens */
-    if (r->masked)
-        r->pending = true;
-    else
-        deliver(r);
+        return NULL;
+    return r;
+}
+
+/* Tells p's owner that p's far end changed: its library asks again. */
+static void far_end_moved(struct port *p)
+{
+    if (p && p->owner && p->owner->ev_shared)
+        __atomic_fetch_add(&p->owner->ev_shared->far_ends, 1, __ATOMIC_RELEASE);
+}
+
+/* Signals the far end of p's channel, as EVTCHNOP_send does: for a
+ * notification that the daemon runs (its process died or unmapped). */
+void port_send(struct port *p)
+{
+    struct port *r = p ? far_end(p) : NULL;
+    if (!r || !r->owner)
+        return; /* unbound, or the far end is kept only for a notification: nobody listens */
+    eventfd_write(r->efd, 1);
 }
 
 /* Frees p; its peer, if any, goes back to unbound for p's domain. */
 static void really_close(struct port *p)
 {
-    if (p->state == P_INTERDOMAIN) {
-        struct port *r = lookup(p->rdom, p->rport);
-        if (r && r->state == P_INTERDOMAIN && r->rdom == p->dom && r->rport == p->num) {
-            r->state = P_UNBOUND;
-            r->rport = 0;
-        }
+    struct port *r = far_end(p);
+    if (r) {
+        r->state = P_UNBOUND;
+        r->rport = 0;
+        far_end_moved(r);
     }
     doms[p->dom].slot[p->num] = NULL;
     live_ports--;
+    close(p->efd);
     free(p);
 }
 
 static void close_port(struct port *p)
 {
     p->owner = NULL;
+    /* Nobody listens on p from now on: its far end should stop signalling it. */
+    struct port *r = far_end(p);
+    far_end_moved(r);
     if (p->refs == 0)
         really_close(p);
 }
@@ -163,6 +181,7 @@ static int bind_interdomain(struct conn *c, uint32_t rdom, uint32_t rport)
     p->owner = c;
     r->state = P_INTERDOMAIN;
     r->rport = p->num;
+    far_end_moved(r);
     return (int)p->num;
 }
 
@@ -172,17 +191,67 @@ static struct port *owned(struct conn *c, uint32_t num)
     return p && p->owner == c ? p : NULL;
 }
 
+/* The handle's page, made on its first request: one memfd page, mapped here
+ * and by the library. */
+static void shared_page(struct conn *c)
+{
+    if (c->ev_shared) {
+        reply_err(c, EEXIST);
+        return;
+    }
+    int fd = memfd_create("xensim-evtchn", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, XSIM_PAGE) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        reply_err(c, e);
+        return;
+    }
+    void *page = mmap(NULL, XSIM_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (page == MAP_FAILED) {
+        int e = errno;
+        close(fd);
+        reply_err(c, e);
+        return;
+    }
+    c->ev_shared = page;
+    reply(c, 0, NULL, 0, &fd, 1);
+    close(fd);
+}
+
+static void bound(struct conn *c, int rc)
+{
+    if (rc < 0) {
+        reply_err(c, -rc);
+        return;
+    }
+    struct port *p = lookup(c->domid, (uint32_t)rc);
+    reply(c, rc, NULL, 0, &p->efd, 1);
+}
+
 void ports_handle(struct conn *c, const struct xsim_req *req)
 {
     switch (req->op) {
-    case XSIM_EV_BIND_UNBOUND: {
-        int rc = bind_unbound(c, req->a);
-        rc < 0 ? reply_err(c, -rc) : reply(c, rc, NULL, 0, NULL, 0);
+    case XSIM_EV_SHARED:
+        shared_page(c);
         return;
-    }
-    case XSIM_EV_BIND_INTERDOMAIN: {
-        int rc = bind_interdomain(c, req->a, req->b);
-        rc < 0 ? reply_err(c, -rc) : reply(c, rc, NULL, 0, NULL, 0);
+    case XSIM_EV_BIND_UNBOUND:
+        bound(c, bind_unbound(c, req->a));
+        return;
+    case XSIM_EV_BIND_INTERDOMAIN:
+        bound(c, bind_interdomain(c, req->a, req->b));
+        return;
+    case XSIM_EV_FAR_END: {
+        struct port *p = owned(c, req->a);
+        if (!p) {
+            reply_err(c, EINVAL);
+            return;
+        }
+        struct port *r = far_end(p);
+        if (r && r->owner)
+            reply(c, 0, NULL, 0, &r->efd, 1);
+        else
+            reply(c, 0, NULL, 0, NULL, 0);
         return;
     }
     case XSIM_EV_UNBIND: {
@@ -200,22 +269,6 @@ void ports_handle(struct conn *c, const struct xsim_req *req)
     }
 }
 
-/* Notify and unmask arrive one-way on the handle's events connection. */
-void ports_event_message(struct conn *events, const struct xsim_req *req)
-{
-    struct conn *c = events->partner;
-    struct port *p = c ? owned(c, req->a) : NULL;
-    if (!p)
-        return;
-    if (req->op == XSIM_EV_NOTIFY) {
-        port_send(p);
-    } else if (req->op == XSIM_EV_UNMASK) {
-        p->masked = false;
-        if (p->pending)
-            deliver(p);
-    }
-}
-
 void ports_conn_closed(struct conn *c)
 {
     if (c->kind != XSIM_K_EVTCHN)
@@ -224,6 +277,12 @@ void ports_conn_closed(struct conn *c)
     for (uint32_t i = 1; i < d->cap; i++)
         if (d->slot[i] && d->slot[i]->owner == c)
             close_port(d->slot[i]);
+    if (c->ev_shared) {
+        /* A handle that lives on (its domain destroyed under it) asks again, and fails. */
+        __atomic_fetch_add(&c->ev_shared->far_ends, 1, __ATOMIC_RELEASE);
+        munmap(c->ev_shared, XSIM_PAGE);
+        c->ev_shared = NULL;
+    }
 }
 
 uint32_t ports_count(void)

@@ -3,10 +3,13 @@
  *
  * Every handle is a SOCK_SEQPACKET connection; one message is one request or
  * one reply, so no framing is needed. The first message on a connection is
- * HELLO. Requests are answered in order with a reply header; event-channel
- * notify/unmask and event delivery are one-way messages on a second
- * connection of the same handle, so that its fd is readable exactly while an
- * event is pending.
+ * HELLO. Requests are answered in order with a reply header.
+ *
+ * Event-channel notifications do not pass through the daemon: each bound
+ * port end has an eventfd (handed over at bind), a notifier writes its far
+ * end's eventfd directly, and masking is the receiver's own (see evtchn.c).
+ * The daemon binds, unbinds, says who the far end is, and signals the ends
+ * whose owner died (unmap notifications).
  */
 #ifndef XENSIM_PROTO_H
 #define XENSIM_PROTO_H
@@ -23,8 +26,7 @@
 
 /* What a connection is, said in HELLO. */
 enum xsim_kind {
-    XSIM_K_EVTCHN = 1,   /* event-channel requests (bind, unbind) */
-    XSIM_K_EVENTS,       /* event-channel events; partner = the EVTCHN conn */
+    XSIM_K_EVTCHN = 1,   /* event channels (bind, unbind, far ends) */
     XSIM_K_GNTTAB,       /* grant mapping */
     XSIM_K_GNTSHR,       /* grant sharing */
     XSIM_K_XS,           /* XenStore requests */
@@ -36,14 +38,11 @@ enum xsim_op {
     XSIM_HELLO = 1,      /* a=kind b=domid c=pid d=partner conn id */
 
     /* K_EVTCHN */
-    XSIM_EV_BIND_UNBOUND,    /* a=remote domid -> ret=port */
-    XSIM_EV_BIND_INTERDOMAIN,/* a=remote domid b=remote port -> ret=port */
+    XSIM_EV_SHARED,          /* -> 1 fd: the handle's page, struct xsim_ev_shared */
+    XSIM_EV_BIND_UNBOUND,    /* a=remote domid -> ret=port, 1 fd: its eventfd */
+    XSIM_EV_BIND_INTERDOMAIN,/* a=remote domid b=remote port -> ret=port, 1 fd: its eventfd */
     XSIM_EV_UNBIND,          /* a=port */
-    /* K_EVENTS, one-way from the library */
-    XSIM_EV_NOTIFY,          /* a=port */
-    XSIM_EV_UNMASK,          /* a=port */
-    /* K_EVENTS, one-way from the daemon */
-    XSIM_EV_EVENT,           /* a=port */
+    XSIM_EV_FAR_END,         /* a=port -> 1 fd: the far end's eventfd, or none if unbound */
 
     /* K_GNTSHR */
     XSIM_GS_SHARE,       /* a=domid b=count c=writable d=notify offset e=notify port
@@ -91,6 +90,17 @@ struct xsim_rsp {
     uint32_t len;            /* payload bytes that follow */
     uint32_t nfds;           /* fds passed with SCM_RIGHTS */
     uint32_t pad;
+};
+
+/*
+ * The page one event-channel handle shares with the daemon. The daemon adds
+ * to `far_ends` (release) whenever the far end of one of the handle's ports
+ * changes (bound, closed, its owner gone) and when the handle's connection
+ * ends; the library reads it (acquire) before each notify and asks again for
+ * the far end when it moved on.
+ */
+struct xsim_ev_shared {
+    uint32_t far_ends;
 };
 
 struct xsim_stats_wire {

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -218,10 +219,9 @@ static void hello(struct conn *c, const struct xsim_req *req)
         kill_conn(c);
         return;
     }
-    if (kind == XSIM_K_EVENTS || kind == XSIM_K_XS_WATCH) {
-        int want = kind == XSIM_K_EVENTS ? XSIM_K_EVTCHN : XSIM_K_XS;
+    if (kind == XSIM_K_XS_WATCH) {
         struct conn *p = find_conn(req->d);
-        if (!p || p->kind != want || p->partner || p->domid != req->b) {
+        if (!p || p->kind != XSIM_K_XS || p->partner || p->domid != req->b) {
             reply_err(c, EINVAL);
             kill_conn(c);
             return;
@@ -419,9 +419,6 @@ static void dispatch(struct conn *c, const char *buf, size_t n)
         return;
     }
     switch (c->kind) {
-    case XSIM_K_EVENTS:
-        ports_event_message(c, &req);
-        return;
     case XSIM_K_XS_WATCH:
         return; /* nothing is asked on a watch connection */
     }
@@ -601,6 +598,13 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Every bound port end holds an eventfd here: a thousand channels need
+     * more than the usual soft limit of 1024 descriptors. */
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
     char log_path[PATH_MAX];
     snprintf(log_path, sizeof log_path, "%s/xensimd.log", dir);
     log_file = fopen(log_path, "a");

@@ -23,7 +23,8 @@ final class BenchJson {
         config.put("warmup_rounds", setup.warmupRounds());
         config.put("ring_orders", List.of(20, 20));
         config.put("element_sizes", setup.sizes());
-        config.put("timed_mib_per_run", setup.mib());
+        config.put("least_timed_mib_per_run", setup.mib());
+        config.put("least_timed_seconds_per_run", setup.seconds());
         config.put("warmup_mib_per_run", setup.warmupMib());
         config.put("ping_size", setup.pingSize());
         config.put("round_trips", setup.trips());
@@ -62,7 +63,10 @@ final class BenchJson {
                     Map<String, Object> m = impl(i);
                     m.put("element_bytes", size);
                     m.put("direction", both ? "both" : "one-way");
-                    m.putAll(stats(run.mbps, ThroughputRun.key(i, size, both), "MB/s"));
+                    String key = ThroughputRun.key(i, size, both);
+                    m.putAll(stats(run.mbps, key, "MB/s"));
+                    m.put("cpu_seconds_per_gb", stats(run.cpuPerGB, key, "s/GB"));
+                    m.put("window_seconds", stats(run.windowSeconds, key, "s"));
                     rows.add(m);
                 }
             }

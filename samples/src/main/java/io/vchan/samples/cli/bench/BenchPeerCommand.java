@@ -2,12 +2,15 @@ package io.vchan.samples.cli.bench;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * One side of a {@code vchan bench} run, in a process (a domain) of its own.
- * Receivers print {@code window bytes=B ns=T}; ping-pong clients print
+ * Receivers print {@code window bytes=B ns=T}, bulk peers {@code cpu ns=C}; ping-pong clients print
  * {@code rtt_ns count=N p50=.. p99=.. p999=.. max=..}; scale peers print
  * {@code scale ...}. The TCP server prints {@code listening port=P} first.
  */
@@ -46,9 +49,18 @@ public final class BenchPeerCommand implements Callable<Integer> {
         return role.equals("server");
     }
 
+    boolean sends() {
+        return server() || both;
+    }
+
     /** Bytes this end sends (warm-up included). */
     long toSend() {
-        return server() || both ? warmup + bytes : 0;
+        return sends() ? warmup + bytes : 0;
+    }
+
+    /** What this end sends, opening {@code cpu} after the warm-up bytes. */
+    Source<ByteString, NotUsed> load(CpuWindow cpu) {
+        return sends() ? StreamLoad.bulk(warmup, bytes, size, cpu) : StreamLoad.bulk(0, size);
     }
 
     /** Bytes this end receives (warm-up included). */

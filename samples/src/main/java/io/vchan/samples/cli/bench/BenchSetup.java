@@ -8,7 +8,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /** What a bench invocation ran with, for the table's header and the JSON. */
-record BenchSetup(String date, String machine, int rounds, int warmupRounds, long mib, long warmupMib,
+record BenchSetup(String date, String machine, int rounds, int warmupRounds, long mib, double seconds,
+        long warmupMib,
         List<Integer> sizes, int pingSize, long trips, long warmupTrips, List<Integer> channels, long scaleMib,
         List<String> jvmOptions, boolean quick) {
 

@@ -35,9 +35,20 @@ final class BenchTable {
 
     void throughput(ThroughputRun run, List<Impl> impls, List<Integer> sizes, BenchSetup setup) {
         out.println();
-        out.println("Bulk throughput, MB/s (10^6 bytes/s): rings of orders 20/20 (1 MiB each way); per run "
-                + setup.mib() + " MiB timed after " + setup.warmupMib() + " MiB warm-up per direction;");
+        out.println("Bulk throughput, MB/s (10^6 bytes/s): rings of orders 20/20 (1 MiB each way); per run, after "
+                + setup.warmupMib() + " MiB warm-up per direction, what the case's previous run moved in "
+                + number(setup.seconds()) + " s (at least " + setup.mib() + " MiB);");
         out.println("one-way = the receiver's rate; both ways = the two receivers' rates added");
+        table(run.mbps, impls, sizes);
+        out.println();
+        out.println("Cost: CPU seconds (user + sys, both processes, each over its window) per GB (10^9 bytes) moved");
+        table(run.cpuPerGB, impls, sizes);
+        out.println();
+        out.println("Timed window, seconds (both ways: the shorter receiver's)");
+        table(run.windowSeconds, impls, sizes);
+    }
+
+    private void table(Figures figures, List<Impl> impls, List<Integer> sizes) {
         StringBuilder h = new StringBuilder(String.format("%-9s %-10s", "element", "direction"));
         impls.forEach(i -> h.append(String.format(" %-26s", i.label())));
         out.println(h.toString().stripTrailing());
@@ -45,7 +56,7 @@ final class BenchTable {
             for (boolean both : List.of(false, true)) {
                 StringBuilder row = new StringBuilder(String.format("%-9s %-10s", size(size),
                         both ? "both ways" : "one-way"));
-                impls.forEach(i -> row.append(String.format(" %-26s", cell(run.mbps.stats(
+                impls.forEach(i -> row.append(String.format(" %-26s", cell(figures.stats(
                         ThroughputRun.key(i, size, both))))));
                 out.println(row.toString().stripTrailing());
             }

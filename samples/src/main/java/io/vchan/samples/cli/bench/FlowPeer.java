@@ -47,8 +47,9 @@ final class FlowPeer {
 
     private static void bulk(BenchPeerCommand o, Flow<ByteString, ByteString, CompletionStage<VchanConnection>> flow,
             ActorSystem<Void> system) throws Exception {
-        RxMeter meter = new RxMeter(o.warmup, o.toReceive());
-        Pair<CompletionStage<VchanConnection>, CompletionStage<Done>> run = StreamLoad.bulk(o.toSend(), o.size)
+        CpuWindow cpu = new CpuWindow();
+        RxMeter meter = new RxMeter(o.warmup, o.toReceive(), cpu);
+        Pair<CompletionStage<VchanConnection>, CompletionStage<Done>> run = o.load(cpu)
                 .viaMat(flow, Keep.right()).toMat(StreamLoad.metering(meter), Keep.both()).run(system);
         VchanConnection connection = run.first().toCompletableFuture().get(o.timeoutSeconds, TimeUnit.SECONDS);
         run.second().toCompletableFuture().get(o.timeoutSeconds, TimeUnit.SECONDS);
@@ -56,5 +57,6 @@ final class FlowPeer {
         if (o.toReceive() > 0) {
             System.out.println(meter.line());
         }
+        System.out.println(cpu.line());
     }
 }

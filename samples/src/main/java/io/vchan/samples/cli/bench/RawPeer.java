@@ -49,12 +49,18 @@ final class RawPeer {
 
     private static void bulk(BlockingVchan vchan, BenchPeerCommand o, Duration timeout) throws Exception {
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        CpuWindow cpu = new CpuWindow();
         Thread writer = new Thread(() -> {
             try {
                 ByteBuffer buf = ByteBuffer.allocate(o.size);
+                boolean warm = false;
                 for (long sent = 0; sent < o.toSend(); ) {
                     int n = (int) Math.min(o.size, o.toSend() - sent);
                     buf.clear().limit(n);
+                    if (!warm && sent >= o.warmup) {
+                        warm = true;
+                        cpu.open();
+                    }
                     vchan.writeFully(buf, timeout);
                     sent += n;
                 }
@@ -63,7 +69,7 @@ final class RawPeer {
             }
         }, "bench-writer");
         writer.start();
-        RxMeter meter = new RxMeter(o.warmup, o.toReceive());
+        RxMeter meter = new RxMeter(o.warmup, o.toReceive(), cpu);
         ByteBuffer buf = ByteBuffer.allocate(o.size);
         while (meter.total() < o.toReceive()) {
             buf.clear();
@@ -80,6 +86,7 @@ final class RawPeer {
         if (o.toReceive() > 0) {
             System.out.println(meter.line());
         }
+        System.out.println(cpu.line());
     }
 
     private static void echo(BlockingVchan vchan, int size, Duration timeout) throws Exception {

@@ -28,6 +28,20 @@ final class StreamLoad {
         return rest == 0 ? body : body.concat(Source.single(element.take(rest)));
     }
 
+    /**
+     * {@code warmup} bytes, then {@code bytes} more, opening {@code cpu} when the first of those is
+     * pulled: the sender's side of the CPU window, at no cost per element.
+     */
+    static Source<ByteString, NotUsed> bulk(long warmup, long bytes, int size, CpuWindow cpu) {
+        if (bytes == 0) {
+            return bulk(warmup, size);
+        }
+        return bulk(warmup, size).concat(Source.lazySource(() -> {
+            cpu.open();
+            return bulk(bytes, size);
+        })).mapMaterializedValue(m -> NotUsed.getInstance());
+    }
+
     /** Nothing more until {@code until} completes: keeps a direction open (Tcp closes on completion). */
     static Source<ByteString, NotUsed> holdUntil(CompletionStage<?> until) {
         return Source.completionStage(until).flatMapConcat(x -> Source.<ByteString>empty());

@@ -30,11 +30,12 @@ final class TcpPeer {
     static void run(BenchPeerCommand o) throws Exception {
         ActorSystem<Void> system = CliSystem.create("bench-tcp-" + o.role);
         try {
-            RxMeter meter = new RxMeter(o.warmup, o.toReceive());
+            CpuWindow cpu = new CpuWindow();
+            RxMeter meter = new RxMeter(o.warmup, o.toReceive(), cpu);
             Flow<ByteString, ByteString, CompletionStage<Done>> handler = o.pingpong
                     ? Flow.of(ByteString.class).watchTermination(Keep.right())
                     : Flow.fromSinkAndSourceMat(StreamLoad.metering(meter),
-                            StreamLoad.bulk(o.toSend(), o.size).concat(StreamLoad.holdUntil(meter.all())),
+                            o.load(cpu).concat(StreamLoad.holdUntil(meter.all())),
                             Keep.left());
             if (o.server()) {
                 serve(o, system, handler);
@@ -47,6 +48,9 @@ final class TcpPeer {
             }
             if (!o.pingpong && o.toReceive() > 0) {
                 System.out.println(meter.line());
+            }
+            if (!o.pingpong) {
+                System.out.println(cpu.line());
             }
         } finally {
             system.terminate();

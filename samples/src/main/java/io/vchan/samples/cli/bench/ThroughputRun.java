@@ -2,13 +2,19 @@ package io.vchan.samples.cli.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Bulk throughput: the server sends {@code warmup + bytes} in elements of
  * {@code size} (one-way), or both ends do (both ways), over rings of orders
  * 20/20. A receiver times its window from the end of the warm-up bytes to the
  * last byte: one-way is the client's rate, both ways the sum of both ends' rates.
+ * A run's timed bytes are what the previous run of the same case moved in
+ * {@code seconds} (at least {@code minBytes}), so a fast implementation is not
+ * timed over a blink. Each peer reports its CPU time over its window; their
+ * sum per GB moved is the cost beside the rate.
  */
 final class ThroughputRun {
 
@@ -17,17 +23,27 @@ final class ThroughputRun {
     private final Launcher launcher;
     private final List<Impl> impls;
     private final List<Integer> sizes;
-    private final long bytes;
+    private final long minBytes;
+    private final double seconds;
     private final long warmup;
     private final Duration timeout;
+    private final Map<String, Double> lastMBps = new HashMap<>();
     final Figures mbps = new Figures();
+    /** CPU seconds (user + sys, both processes) per 10^9 bytes moved. */
+    final Figures cpuPerGB = new Figures();
+    /** The timed window, seconds (the shorter receiver's when both send). */
+    final Figures windowSeconds = new Figures();
 
-    ThroughputRun(Launcher launcher, List<Impl> impls, List<Integer> sizes, long bytes, long warmup,
-            Duration timeout) {
+    private record Result(double mbps, double cpuPerGB, double windowSeconds) {
+    }
+
+    ThroughputRun(Launcher launcher, List<Impl> impls, List<Integer> sizes, long minBytes, double seconds,
+            long warmup, Duration timeout) {
         this.launcher = launcher;
         this.impls = impls;
         this.sizes = sizes;
-        this.bytes = bytes;
+        this.minBytes = minBytes;
+        this.seconds = seconds;
         this.warmup = warmup;
         this.timeout = timeout;
     }
@@ -42,19 +58,31 @@ final class ThroughputRun {
             for (boolean both : List.of(false, true)) {
                 for (Impl impl : impls) {
                     String what = BenchTable.size(size) + (both ? " both ways" : " one-way") + " " + impl.label();
+                    String key = key(impl, size, both);
                     progress.run(what, "MB/s", () -> {
-                        double v = once(impl, size, both);
+                        Result r = once(impl, size, both, bytesFor(key, size, both));
+                        lastMBps.put(key, r.mbps());
                         if (measured) {
-                            mbps.add(key(impl, size, both), v);
+                            mbps.add(key, r.mbps());
+                            cpuPerGB.add(key, r.cpuPerGB());
+                            windowSeconds.add(key, r.windowSeconds());
                         }
-                        return v;
+                        return r.mbps();
                     });
                 }
             }
         }
     }
 
-    private double once(Impl impl, int size, boolean both) throws Exception {
+    /** Timed bytes per direction: the last rate of this case times {@code seconds}, in whole elements. */
+    private long bytesFor(String key, int size, boolean both) {
+        Double rate = lastMBps.get(key);
+        double perDirection = rate == null ? 0 : rate * 1e6 * seconds / (both ? 2 : 1);
+        long bytes = Math.max(minBytes, (long) perDirection);
+        return (bytes + size - 1) / size * size;
+    }
+
+    private Result once(Impl impl, int size, boolean both, long bytes) throws Exception {
         long total = warmup + bytes;
         List<String> server = new ArrayList<>();
         List<String> client = new ArrayList<>();
@@ -80,6 +108,14 @@ final class ThroughputRun {
         }
         PairRun.Output out = PairRun.run(launcher, impl, server, client, timeout);
         double rate = PairRun.windowMBps(out.client());
-        return both ? rate + PairRun.windowMBps(out.server()) : rate;
+        long moved = PairRun.value(out.client(), "window ", "bytes");
+        double window = PairRun.value(out.client(), "window ", "ns") / 1e9;
+        if (both) {
+            rate += PairRun.windowMBps(out.server());
+            moved += PairRun.value(out.server(), "window ", "bytes");
+            window = Math.min(window, PairRun.value(out.server(), "window ", "ns") / 1e9);
+        }
+        long cpuNs = PairRun.value(out.client(), "cpu ", "ns") + PairRun.value(out.server(), "cpu ", "ns");
+        return new Result(rate, cpuNs / (double) Math.max(1, moved), window);
     }
 }
