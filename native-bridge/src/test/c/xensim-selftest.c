@@ -1052,6 +1052,22 @@ static void evtchn_bad_ports(void)
     EXPECT_NO_EVENT(other, 50);
 }
 
+/* A port unbound while its event waits: a poller that saw the fd readable still gets
+ * the event (the port), as from the evtchn device, and is not left blocking. */
+static void evtchn_unbind_with_event_waiting(void)
+{
+    struct chan c;
+    if (!OPEN_CHAN(&c, 1, 2))
+        return;
+    REQUIRE(xenevtchn_notify(c.a, (evtchn_port_t)c.pa) == 0, "notify: %s", ERR);
+    REQUIRE(readable(xenevtchn_fd(c.b), 2000) == 1, "no event came");
+    REQUIRE(xenevtchn_unbind(c.b, (evtchn_port_t)c.pb) == 0, "unbind: %s", ERR);
+    CHECK(readable(xenevtchn_fd(c.b), 0) == 1, "the event left with its port: a poller would block");
+    EXPECT_EVENT(c.b, c.pb);
+    EXPECT_NO_EVENT(c.b, 100);
+    EXPECT_ERR(EINVAL, xenevtchn_unmask(c.b, (evtchn_port_t)c.pb) == -1);
+}
+
 /* Many channels on one handle: every notification arrives once, on its port. */
 static void evtchn_many_ports(void)
 {
@@ -2309,6 +2325,7 @@ static const struct check checks[] = {
     C(evtchn_mask_coalesce),
     C(evtchn_rebind_after_close),
     C(evtchn_bad_ports),
+    C(evtchn_unbind_with_event_waiting),
     C(evtchn_many_ports),
     C(xs_basic),
     C(xs_relative_paths),

@@ -27,8 +27,9 @@
 typedef int xenevtchn_port_or_error_t;
 typedef uint32_t evtchn_port_t;
 
-/* epoll data of the daemon connection, beside the ports' numbers */
+/* epoll data of the daemon connection and of the wake eventfd, beside the ports' numbers */
 #define DAEMON_TAG UINT64_MAX
+#define STALE_TAG (UINT64_MAX - 1)
 
 struct bound {                 /* a port bound through this handle */
     evtchn_port_t port;
@@ -41,6 +42,15 @@ struct bound {                 /* a port bound through this handle */
 struct xenevtchn_handle {
     struct xsim_conn req;
     int epfd;                  /* what users poll: our eventfds and the daemon's hang-up */
+    /*
+     * A port unbound while its event was waiting leaves the epoll set, yet a poller
+     * may have seen the set readable because of it: such events are kept here and
+     * delivered anyway (the evtchn device delivers a port unbound after it fired), so
+     * that xenevtchn_pending never blocks a caller whose poll said an event was there.
+     */
+    int stale_efd;             /* readable while stale[] is not empty */
+    evtchn_port_t *stale;
+    int nstale, stale_cap;
     struct xsim_ev_shared *shared;
     pthread_mutex_t lock;      /* guards ports[]; held across a notify's write so an
                                   unbind cannot close the fd under it */
@@ -99,18 +109,23 @@ xenevtchn_handle *xensim_evtchn_open_as(struct xentoollog_logger *logger,
     if (!h)
         return NULL;
     h->epfd = -1;
+    h->stale_efd = -1;
     if (xsim_open(&h->req, XSIM_K_EVTCHN, domid, 0) < 0)
         goto fail;
     h->epfd = epoll_create1(EPOLL_CLOEXEC);
+    h->stale_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     /* The daemon's hang-up wakes the poller, whose pending() then says EIO. */
     struct epoll_event hup = { .events = EPOLLRDHUP, .data.u64 = DAEMON_TAG };
-    if (h->epfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->req.fd, &hup) < 0 || map_shared(h) < 0)
+    struct epoll_event stale = { .events = EPOLLIN, .data.u64 = STALE_TAG };
+    if (h->epfd < 0 || h->stale_efd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->req.fd, &hup) < 0 ||
+        epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->stale_efd, &stale) < 0 || map_shared(h) < 0)
         goto fail;
     pthread_mutex_init(&h->lock, NULL);
     return h;
 fail: {
     int e = errno;
     close_fd(h->epfd);
+    close_fd(h->stale_efd);
     xsim_close(&h->req);
     free(h);
     errno = e;
@@ -139,8 +154,10 @@ int xenevtchn_close(xenevtchn_handle *h)
         close_fd(h->ports[i].far_efd);
     }
     close(h->epfd);
+    close(h->stale_efd);
     munmap(h->shared, XSIM_PAGE);
     pthread_mutex_destroy(&h->lock);
+    free(h->stale);
     free(h->ports);
     free(h);
     return 0;
@@ -268,6 +285,35 @@ static bool owns(xenevtchn_handle *h, evtchn_port_t port)
     return found;
 }
 
+/* Under h->lock: port's waiting event outlives its unbinding (see stale_efd). */
+static void keep_stale(xenevtchn_handle *h, evtchn_port_t port)
+{
+    if (h->nstale == h->stale_cap) {
+        int cap = h->stale_cap ? h->stale_cap * 2 : 4;
+        evtchn_port_t *grown = realloc(h->stale, cap * sizeof *grown);
+        if (!grown)
+            return; /* the event is lost, as a port unbound before it fired would lose it */
+        h->stale = grown;
+        h->stale_cap = cap;
+    }
+    h->stale[h->nstale++] = port;
+    eventfd_write(h->stale_efd, 1);
+}
+
+/* Under h->lock: the oldest stale event's port, or -1 if none is left. */
+static int take_stale(xenevtchn_handle *h)
+{
+    if (h->nstale == 0)
+        return -1;
+    int port = (int)h->stale[0];
+    memmove(h->stale, h->stale + 1, --h->nstale * sizeof *h->stale);
+    if (h->nstale == 0) {
+        eventfd_t count;
+        eventfd_read(h->stale_efd, &count);
+    }
+    return port;
+}
+
 int xenevtchn_unbind(xenevtchn_handle *h, evtchn_port_t port)
 {
     if (!h || !owns(h, port)) {
@@ -281,6 +327,9 @@ int xenevtchn_unbind(xenevtchn_handle *h, evtchn_port_t port)
     struct bound *b = find(h, port);
     if (b) {
         epoll_ctl(h->epfd, EPOLL_CTL_DEL, b->efd, NULL);
+        eventfd_t count;
+        if (eventfd_read(b->efd, &count) == 0)
+            keep_stale(h, port);
         close(b->efd);
         close_fd(b->far_efd);
         *b = h->ports[--h->nports];
@@ -307,6 +356,14 @@ xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *h)
             errno = EIO; /* the daemon went away */
             return -1;
         }
+        if (ev.data.u64 == STALE_TAG) {
+            pthread_mutex_lock(&h->lock);
+            int port = take_stale(h);
+            pthread_mutex_unlock(&h->lock);
+            if (port >= 0)
+                return port;
+            continue;
+        }
         evtchn_port_t port = (evtchn_port_t)ev.data.u64;
         pthread_mutex_lock(&h->lock);
         struct bound *b = find(h, port);
@@ -314,9 +371,9 @@ xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *h)
         if (b)
             eventfd_read(b->efd, &count); /* what came before this delivery is in it */
         pthread_mutex_unlock(&h->lock);
-        if (b)
-            return (xenevtchn_port_or_error_t)port;
-        /* unbound since it fired: look again */
+        /* Delivered even if unbound since it fired, as the evtchn device does: looking
+         * again could block a caller whose poll said an event was there. */
+        return (xenevtchn_port_or_error_t)port;
     }
 }
 

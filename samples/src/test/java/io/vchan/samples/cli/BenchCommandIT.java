@@ -64,6 +64,9 @@ class BenchCommandIT {
             assertEquals("MB/s", row.get("unit").asText());
             assertTrue(row.get("median").isNumber() && row.get("median").asDouble() > 0, row.toString());
             assertEquals(1, row.get("runs").size(), row.toString());
+            // each peer's CPU over its window, and the window itself, are beside the rate
+            assertTrue(row.get("cpu_seconds_per_gb").get("median").asDouble() > 0, row.toString());
+            assertTrue(row.get("window_seconds").get("median").asDouble() > 0, row.toString());
         }
         JsonNode latency = root.get("latency");
         assertEquals(4, latency.size());

@@ -139,7 +139,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (runs("throughput") || runs("latency")) {
             notes.addAll(List.of(
                     "(a), (b), (c): two processes on a fresh xensim host per run (shared memory between processes,"
-                            + " event channels through the xensim daemon), not real Xen domains",
+                            + " a notify one eventfd write from process to process), not real Xen domains",
                     "(b): BlockingVchan, a writer thread plus the reading thread, one event-loop thread, no Pekko",
                     "(d): Pekko Tcp, two processes over 127.0.0.1 (loopback, not xensim), half-close on"));
         }
