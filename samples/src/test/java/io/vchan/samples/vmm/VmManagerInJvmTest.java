@@ -89,6 +89,8 @@ class VmManagerInJvmTest {
                     LinkSettings.defaults(settings.withLocalDomain(0))), "manager"), kit.system());
             assertEquals(Optional.of(DomainId.of(1)), manager.awaitConnected("vm-a", 1).domain());
             assertEquals(DomainId.of(1), manager.ping("vm-a").guest());
+            // the two links come up independently: vm-a's being up says nothing of vm-b's
+            assertEquals(Optional.of(DomainId.of(2)), manager.awaitConnected("vm-b", 1).domain());
             assertEquals(DomainId.of(2), manager.status("vm-b").guest());
             GuestInfo absent = manager.awaitGuest("vm-z", "looked up",
                     g -> g.detail().contains("no domain is named 'vm-z'"));
