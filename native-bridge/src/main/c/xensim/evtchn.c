@@ -368,8 +368,13 @@ xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *h)
         pthread_mutex_lock(&h->lock);
         struct bound *b = find(h, port);
         eventfd_t count;
-        if (b)
-            eventfd_read(b->efd, &count); /* what came before this delivery is in it */
+        /*
+         * Xen delivers at the first notification and masks the port, so any later one
+         * stays pending for the unmask. The first is the one that woke us (unmask leaves
+         * at most one behind): more than one means some came after the delivery.
+         */
+        if (b && eventfd_read(b->efd, &count) == 0 && count > 1)
+            eventfd_write(b->efd, 1);
         pthread_mutex_unlock(&h->lock);
         /* Delivered even if unbound since it fired, as the evtchn device does: looking
          * again could block a caller whose poll said an event was there. */
@@ -385,9 +390,16 @@ int xenevtchn_unmask(xenevtchn_handle *h, evtchn_port_t port)
     }
     pthread_mutex_lock(&h->lock);
     struct bound *b = find(h, port);
-    int rc = b ? arm(h, b, EPOLL_CTL_MOD) : -1;
-    if (!b)
+    int rc = -1;
+    if (b) {
+        /* What came while masked is one pending event, as Xen's pending bit: one left. */
+        eventfd_t count;
+        if (eventfd_read(b->efd, &count) == 0)
+            eventfd_write(b->efd, 1);
+        rc = arm(h, b, EPOLL_CTL_MOD);
+    } else {
         errno = EINVAL;
+    }
     pthread_mutex_unlock(&h->lock);
     return rc;
 }
