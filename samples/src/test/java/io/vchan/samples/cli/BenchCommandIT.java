@@ -55,6 +55,8 @@ class BenchCommandIT {
         JsonNode root = new ObjectMapper().readTree(json.toFile());
         assertEquals("vchan bench", root.get("tool").asText());
         assertTrue(root.get("config").get("quick").asBoolean());
+        // quick sizes the warm-up by bytes only; a full run by the case's last rate too
+        assertEquals(0.0, root.get("config").get("least_warmup_seconds_per_run").asDouble());
         assertEquals(0, root.get("failures").size(), root.get("failures").toString());
         assertEquals(0, root.get("skipped").size(), root.get("skipped").toString());
         JsonNode throughput = root.get("throughput");

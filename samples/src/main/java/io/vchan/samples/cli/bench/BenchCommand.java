@@ -44,8 +44,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", description = "Least timed seconds per throughput run: a run sends what the"
             + " previous run of its case moved in that time, at least --mib (default 3; quick 0: --mib only).")
     Double seconds;
-    @Option(names = "--warmup-mib", description = "Untimed MiB sent first in each run (default 256; quick 16).")
+    @Option(names = "--warmup-mib", description = "Least untimed MiB sent first in each run (default 256; quick 16).")
     Long warmupMib;
+    @Option(names = "--warmup-seconds", description = "Least untimed seconds first in each throughput run, for the"
+            + " JIT to finish: a run first sends what the previous run of its case moved in that time, at least"
+            + " --warmup-mib (default 3; quick 0: --warmup-mib only).")
+    Double warmupSeconds;
     @Option(names = "--trips", description = "Recorded round trips per latency run (default 100000; quick 2000).")
     Long trips;
     @Option(names = "--warmup-trips", description = "Round trips first (default 10000; quick 1000).")
@@ -81,7 +85,8 @@ public final class BenchCommand implements Callable<Integer> {
         Duration timeout = Duration.ofSeconds(pick(timeoutSeconds, 300L, 60L, quick));
         BenchSetup setup = new BenchSetup(BenchSetup.now(), BenchSetup.describeMachine(),
                 pick(rounds, 5, 1, quick), pick(warmupRounds, 1, 0, quick), pick(mib, 1024L, 32L, quick),
-                pick(seconds, 3.0, 0.0, quick), pick(warmupMib, 256L, 16L, quick), pick(sizes, List.of(4096, 65536, 1 << 20), List.of(65536), quick),
+                pick(seconds, 3.0, 0.0, quick), pick(warmupMib, 256L, 16L, quick),
+                pick(warmupSeconds, 3.0, 0.0, quick), pick(sizes, List.of(4096, 65536, 1 << 20), List.of(65536), quick),
                 64, pick(trips, 100_000L, 2000L, quick), Math.max(1, pick(warmupTrips, 10_000L, 1000L, quick)),
                 pick(channels, List.of(1, 10, 100, 1000), List.of(1, 10), quick), pick(scaleMib, 256L, 16L, quick),
                 pick(jvmOptions, List.of("-XX:+UseSerialGC"), List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
@@ -94,7 +99,7 @@ public final class BenchCommand implements Callable<Integer> {
                 System.err.println("vchan bench: " + skipped.get(0));
             }
             ThroughputRun throughput = new ThroughputRun(launcher, chosen, setup.sizes(), setup.mib() << 20,
-                    setup.seconds(), setup.warmupMib() << 20, timeout);
+                    setup.seconds(), setup.warmupMib() << 20, setup.warmupSeconds(), timeout);
             LatencyRun latency = new LatencyRun(launcher, chosen, setup.pingSize(), setup.trips(),
                     setup.warmupTrips(), timeout);
             ScaleRun scale = new ScaleRun(launcher, setup.channels(), setup.scaleMib() << 20, timeout);

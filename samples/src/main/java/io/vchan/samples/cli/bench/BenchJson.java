@@ -26,6 +26,7 @@ final class BenchJson {
         config.put("least_timed_mib_per_run", setup.mib());
         config.put("least_timed_seconds_per_run", setup.seconds());
         config.put("warmup_mib_per_run", setup.warmupMib());
+        config.put("least_warmup_seconds_per_run", setup.warmupSeconds());
         config.put("ping_size", setup.pingSize());
         config.put("round_trips", setup.trips());
         config.put("warmup_round_trips", setup.warmupTrips());

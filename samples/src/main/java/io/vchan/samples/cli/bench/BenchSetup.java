@@ -9,7 +9,7 @@ import java.util.List;
 
 /** What a bench invocation ran with, for the table's header and the JSON. */
 record BenchSetup(String date, String machine, int rounds, int warmupRounds, long mib, double seconds,
-        long warmupMib,
+        long warmupMib, double warmupSeconds,
         List<Integer> sizes, int pingSize, long trips, long warmupTrips, List<Integer> channels, long scaleMib,
         List<String> jvmOptions, boolean quick) {
 

@@ -35,8 +35,9 @@ final class BenchTable {
 
     void throughput(ThroughputRun run, List<Impl> impls, List<Integer> sizes, BenchSetup setup) {
         out.println();
-        out.println("Bulk throughput, MB/s (10^6 bytes/s): rings of orders 20/20 (1 MiB each way); per run, after "
-                + setup.warmupMib() + " MiB warm-up per direction, what the case's previous run moved in "
+        out.println("Bulk throughput, MB/s (10^6 bytes/s): rings of orders 20/20 (1 MiB each way); per run and"
+                + " direction, a warm-up of what the case's previous run moved in " + number(setup.warmupSeconds())
+                + " s (at least " + setup.warmupMib() + " MiB), then timed what it moved in "
                 + number(setup.seconds()) + " s (at least " + setup.mib() + " MiB);");
         out.println("one-way = the receiver's rate; both ways = the two receivers' rates added");
         table(run.mbps, impls, sizes);

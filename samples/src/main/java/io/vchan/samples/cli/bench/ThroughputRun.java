@@ -11,10 +11,12 @@ import java.util.Map;
  * {@code size} (one-way), or both ends do (both ways), over rings of orders
  * 20/20. A receiver times its window from the end of the warm-up bytes to the
  * last byte: one-way is the client's rate, both ways the sum of both ends' rates.
- * A run's timed bytes are what the previous run of the same case moved in
- * {@code seconds} (at least {@code minBytes}), so a fast implementation is not
- * timed over a blink. Each peer reports its CPU time over its window; their
- * sum per GB moved is the cost beside the rate.
+ * Both parts are sized by the previous run of the same case: the warm-up is
+ * what it moved in {@code warmupSeconds} (at least {@code minWarmup}), since a
+ * fresh JVM's JIT compiles for seconds, on the same cores as the transfer;
+ * the timed part what it moved in {@code seconds} (at least {@code minBytes}),
+ * so a fast implementation is not timed over a blink. Each peer reports its
+ * CPU time over its window; their sum per GB moved is the cost beside the rate.
  */
 final class ThroughputRun {
 
@@ -25,7 +27,8 @@ final class ThroughputRun {
     private final List<Integer> sizes;
     private final long minBytes;
     private final double seconds;
-    private final long warmup;
+    private final long minWarmup;
+    private final double warmupSeconds;
     private final Duration timeout;
     private final Map<String, Double> lastMBps = new HashMap<>();
     final Figures mbps = new Figures();
@@ -38,13 +41,14 @@ final class ThroughputRun {
     }
 
     ThroughputRun(Launcher launcher, List<Impl> impls, List<Integer> sizes, long minBytes, double seconds,
-            long warmup, Duration timeout) {
+            long minWarmup, double warmupSeconds, Duration timeout) {
         this.launcher = launcher;
         this.impls = impls;
         this.sizes = sizes;
         this.minBytes = minBytes;
         this.seconds = seconds;
-        this.warmup = warmup;
+        this.minWarmup = minWarmup;
+        this.warmupSeconds = warmupSeconds;
         this.timeout = timeout;
     }
 
@@ -60,7 +64,8 @@ final class ThroughputRun {
                     String what = BenchTable.size(size) + (both ? " both ways" : " one-way") + " " + impl.label();
                     String key = key(impl, size, both);
                     progress.run(what, "MB/s", () -> {
-                        Result r = once(impl, size, both, bytesFor(key, size, both));
+                        Result r = once(impl, size, both, bytesFor(key, size, both, warmupSeconds, minWarmup),
+                                bytesFor(key, size, both, seconds, minBytes));
                         lastMBps.put(key, r.mbps());
                         if (measured) {
                             mbps.add(key, r.mbps());
@@ -74,15 +79,15 @@ final class ThroughputRun {
         }
     }
 
-    /** Timed bytes per direction: the last rate of this case times {@code seconds}, in whole elements. */
-    private long bytesFor(String key, int size, boolean both) {
+    /** Bytes per direction: this case's last rate times {@code forSeconds}, at least {@code least}, whole elements. */
+    private long bytesFor(String key, int size, boolean both, double forSeconds, long least) {
         Double rate = lastMBps.get(key);
-        double perDirection = rate == null ? 0 : rate * 1e6 * seconds / (both ? 2 : 1);
-        long bytes = Math.max(minBytes, (long) perDirection);
+        double perDirection = rate == null ? 0 : rate * 1e6 * forSeconds / (both ? 2 : 1);
+        long bytes = Math.max(least, (long) perDirection);
         return (bytes + size - 1) / size * size;
     }
 
-    private Result once(Impl impl, int size, boolean both, long bytes) throws Exception {
+    private Result once(Impl impl, int size, boolean both, long warmup, long bytes) throws Exception {
         long total = warmup + bytes;
         List<String> server = new ArrayList<>();
         List<String> client = new ArrayList<>();
