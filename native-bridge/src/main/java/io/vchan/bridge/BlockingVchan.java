@@ -7,42 +7,46 @@ import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.ring.VchanServer;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.EventChannels;
+import io.vchan.bridge.xen.XenException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A vchan endpoint with blocking calls, for programs and tests that want
  * threads rather than streams. Waits follow the no-lost-wakeup rule: arm the
  * peer's notification, look again, and only then sleep until the port fires.
+ *
+ * <p>Each one binds its port on a handle of its own and the thread that waits
+ * polls it ({@link OwnEventChannel}), as libxenvchan does: an event wakes the
+ * waiting thread directly. The loop only watches the peer's domain (dom0).
  */
 public final class BlockingVchan implements AutoCloseable {
 
     private final EventLoop loop;
     private final RingEndpoint endpoint;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition fired = lock.newCondition();
-    private long events;
+    private final OwnEventChannel events;
 
-    private BlockingVchan(EventLoop loop, RingEndpoint endpoint) {
+    private BlockingVchan(EventLoop loop, RingEndpoint endpoint, OwnEventChannel events) {
         this.loop = loop;
         this.endpoint = endpoint;
-        try {
-            loop.register(endpoint.eventChannels(), endpoint.port(), endpoint.peerDomain(), endpoint::peerDomainGone,
-                    this::onEvent);
-        } catch (RuntimeException e) {
-            endpoint.close(); // the loop would not have it: nothing else holds the channel
-            throw e;
-        }
+        this.events = events;
+        loop.watchPeerDomain(this, endpoint.peerDomain(), () -> {
+            endpoint.peerDomainGone();
+            events.fire();
+        });
     }
 
     public static BlockingVchan serve(EventLoop loop, DomainId self, DomainId peer, String path, int readMin,
             int writeMin) throws IOException {
-        EventChannels channels = loop.channels(self);
-        return new BlockingVchan(loop, VchanServer.publish(loop.platform(), channels, peer, path, readMin, writeMin));
+        OwnEventChannel events = open(loop, self);
+        try {
+            return new BlockingVchan(loop,
+                    VchanServer.publish(loop.platform(), events.channels(), peer, path, readMin, writeMin), events);
+        } catch (IOException | RuntimeException e) {
+            events.close();
+            throw e;
+        }
     }
 
     /**
@@ -51,58 +55,41 @@ public final class BlockingVchan implements AutoCloseable {
      */
     public static BlockingVchan connect(EventLoop loop, DomainId self, DomainId server, String path,
             Duration timeout) throws IOException {
-        EventChannels channels = loop.channels(self);
-        return new BlockingVchan(loop, VchanClient.connect(loop.platform(), channels, server, path, timeout));
+        OwnEventChannel events = open(loop, self);
+        try {
+            return new BlockingVchan(loop,
+                    VchanClient.connect(loop.platform(), events.channels(), server, path, timeout), events);
+        } catch (IOException | RuntimeException e) {
+            events.close();
+            throw e;
+        }
+    }
+
+    /** A fresh handle of {@code self} and a waiter over it; neither left open on failure. */
+    private static OwnEventChannel open(EventLoop loop, DomainId self) throws XenException {
+        EventChannels channels = loop.platform().openEventChannels(self);
+        try {
+            return OwnEventChannel.over(channels, loop.platform().newEventWaiter());
+        } catch (XenException | RuntimeException e) {
+            channels.close();
+            throw e;
+        }
     }
 
     public RingEndpoint endpoint() {
         return endpoint;
     }
 
-    private void onEvent() {
-        lock.lock();
-        try {
-            events++;
-            fired.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private long eventCount() {
-        lock.lock();
-        try {
-            return events;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Sleeps until an event after {@code seen}, or the deadline; false on timeout. */
-    private boolean awaitEventAfter(long seen, long deadlineNanos) throws InterruptedIOException {
-        lock.lock();
-        try {
-            while (events == seen) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                fired.awaitNanos(left);
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting on " + endpoint);
-        } finally {
-            lock.unlock();
-        }
+    private boolean awaitEventAfter(long seen, long deadlineNanos) throws IOException {
+        return events.awaitEventAfter(seen, deadlineNanos);
     }
 
     /** Server: waits until a client has connected; false on timeout. */
     public boolean awaitPeer(Duration timeout) throws IOException {
         long deadline = Deadline.after(timeout);
         while (true) {
-            long seen = eventCount();
+            long seen = events.events();
             if (endpoint.peerState() != RingEndpoint.PeerState.WAITING) {
                 return true;
             }
@@ -116,7 +103,7 @@ public final class BlockingVchan implements AutoCloseable {
     public int read(ByteBuffer dst, Duration timeout) throws IOException {
         long deadline = Deadline.after(timeout);
         while (true) {
-            long seen = eventCount();
+            long seen = events.events();
             int n = endpoint.read(dst);
             if (n != 0) {
                 return n;
@@ -137,7 +124,7 @@ public final class BlockingVchan implements AutoCloseable {
     public void writeFully(ByteBuffer src, Duration timeout) throws IOException {
         long deadline = Deadline.after(timeout);
         while (src.hasRemaining()) {
-            long seen = eventCount();
+            long seen = events.events();
             if (endpoint.write(src) > 0) {
                 continue;
             }
@@ -154,7 +141,7 @@ public final class BlockingVchan implements AutoCloseable {
     public boolean awaitPeerClosed(Duration timeout) throws IOException {
         long deadline = Deadline.after(timeout);
         while (true) {
-            long seen = eventCount();
+            long seen = events.events();
             if (endpoint.peerState() == RingEndpoint.PeerState.CLOSED) {
                 return true;
             }
@@ -171,9 +158,9 @@ public final class BlockingVchan implements AutoCloseable {
     /** Also wakes calls blocked on another thread: they fail with {@code VchanClosedException}. */
     @Override
     public void close() {
-        loop.unregister(endpoint.eventChannels(), endpoint.port());
+        loop.unwatchPeerDomain(this);
         endpoint.close();
-        onEvent();
+        events.close(); // after the endpoint: its close unbinds the port on this handle
     }
 
 }

@@ -97,16 +97,35 @@ public final class EventLoop implements AutoCloseable {
      */
     public void register(EventChannels channels, int port, DomainId peer, Runnable onPeerGone, Runnable listener) {
         register(channels, port, listener);
+        watchPeerDomain(new PortKey(channels, port), peer, () -> {
+            onPeerGone.run();
+            listener.run();
+        });
+    }
+
+    /**
+     * For an endpoint that waits on its own handle rather than this loop's: runs
+     * {@code onGone} (from another thread) if {@code peer}'s domain is destroyed
+     * where only XenStore shows it, until {@link #unwatchPeerDomain} with the same key.
+     */
+    public void watchPeerDomain(Object key, DomainId peer, Runnable onGone) {
         PeerDomainWatch watch = destroyShowsOnlyInStore(peer) ? peerDomains() : null;
         if (watch != null) {
             try {
-                watch.watch(new PortKey(channels, port), peer, () -> {
-                    onPeerGone.run();
-                    listener.run();
-                });
+                watch.watch(key, peer, onGone);
             } catch (XenException e) {
                 LOG.log(Level.WARNING, "cannot watch " + peer + "; its destruction will go unnoticed", e);
             }
+        }
+    }
+
+    public void unwatchPeerDomain(Object key) {
+        PeerDomainWatch watch;
+        synchronized (this) {
+            watch = peerDomains;
+        }
+        if (watch != null) {
+            watch.unwatch(key);
         }
     }
 
@@ -138,13 +157,7 @@ public final class EventLoop implements AutoCloseable {
         if (ports != null) {
             ports.remove(port);
         }
-        PeerDomainWatch watch;
-        synchronized (this) {
-            watch = peerDomains;
-        }
-        if (watch != null) {
-            watch.unwatch(new PortKey(channels, port));
-        }
+        unwatchPeerDomain(new PortKey(channels, port));
     }
 
     /** Ports registered now, over all handles: for leak checks. */

@@ -27,6 +27,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -246,6 +247,91 @@ abstract class VchanEndpointContract {
             assertArrayEquals(fill, readExactly(pair.server(), 4096, 4096));
             assertArrayEquals(more, readExactly(pair.server(), more.length, 4096));
             blocked.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /** A thread that runs {@code body}; its failure, if any, comes out of {@link #join}. */
+    private static final class Caller extends Thread {
+        interface Body {
+            void run() throws Exception;
+        }
+
+        private final Body body;
+        private volatile Throwable failure;
+
+        Caller(String name, Body body) {
+            super(name);
+            this.body = body;
+            setDaemon(true);
+            start();
+        }
+
+        @Override
+        public void run() {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        /** Joins it; returns what it threw, or null. */
+        Throwable finish() throws InterruptedException {
+            join(TIMEOUT.toMillis());
+            if (isAlive()) {
+                throw new AssertionError(getName() + " still blocked after " + TIMEOUT);
+            }
+            return failure;
+        }
+
+        boolean parked() {
+            State s = getState();
+            return s == State.WAITING || s == State.TIMED_WAITING;
+        }
+    }
+
+    @Test
+    void aReaderAndAWriterBlockedAtOnceBothGoOnWhenThePeerActs() throws Exception {
+        try (Pair pair = connect(4096, 4096)) {
+            byte[] fill = random(4096, 11);
+            assertEquals(4096, pair.client().endpoint().write(ByteBuffer.wrap(fill)));
+            byte[] more = random(20_000, 12);
+            byte[] reply = random(3000, 13);
+            AtomicReference<byte[]> got = new AtomicReference<>();
+            // one of them polls the endpoint's handle, the other waits for it: the peer's
+            // two acts must reach both, whichever of them is polling
+            Caller writer = new Caller("blocked-writer",
+                    () -> pair.client().writeFully(ByteBuffer.wrap(more), TIMEOUT));
+            Caller reader = new Caller("blocked-reader",
+                    () -> got.set(readExactly(pair.client(), reply.length, 4096)));
+            eventually("one of the two callers waits for the other's poll", () -> writer.parked() || reader.parked());
+            pair.server().writeFully(ByteBuffer.wrap(reply), TIMEOUT);
+            assertEquals(null, reader.finish(), "the reader got the reply");
+            assertArrayEquals(reply, got.get());
+            assertArrayEquals(fill, readExactly(pair.server(), 4096, 4096));
+            assertArrayEquals(more, readExactly(pair.server(), more.length, 4096));
+            assertEquals(null, writer.finish(), "the writer placed everything once the server read");
+        }
+    }
+
+    @Test
+    void closeWakesCallsBlockedOnOtherThreadsWithClosed() throws Exception {
+        Pair pair = connect(4096, 4096);
+        try {
+            assertEquals(4096, pair.client().endpoint().write(ByteBuffer.wrap(random(4096, 14))));
+            Caller writer = new Caller("blocked-writer",
+                    () -> pair.client().writeFully(ByteBuffer.wrap(new byte[100]), TIMEOUT));
+            Caller reader = new Caller("blocked-reader",
+                    () -> pair.client().read(ByteBuffer.allocate(16), TIMEOUT));
+            eventually("one caller waits for the other's poll", () -> writer.parked() || reader.parked());
+            pair.client().close();
+            for (Caller c : new Caller[] {writer, reader}) {
+                Throwable failure = c.finish();
+                assertTrue(failure instanceof VchanClosedException,
+                        c.getName() + ": closed, not a timeout after " + TIMEOUT + ": " + failure);
+            }
+        } finally {
+            pair.close();
         }
     }
 
