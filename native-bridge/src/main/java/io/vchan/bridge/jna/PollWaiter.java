@@ -8,12 +8,20 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-/** poll(2) over the fds of event-channel handles, plus an eventfd to be woken. */
+/**
+ * poll(2) over the fds of event-channel handles, plus an eventfd to be woken.
+ * One thread at a time awaits (an event-loop worker, or the one caller that
+ * polls its own endpoint's handle); its buffers are freed by the collector,
+ * never by {@link #close}, so a late await cannot touch freed memory.
+ */
 final class PollWaiter implements EventWaiter {
 
     private final List<JnaEventChannels> handles = new CopyOnWriteArrayList<>();
     private final int wakeFd;
     private final Memory one = new Memory(8);
+    /** Where the wake-up eventfd's count is read to; as {@link #fds}, only for the awaiting thread. */
+    private final Memory drained = new Memory(8);
+    private Memory fds;
     private volatile boolean closed;
 
     PollWaiter() throws XenException {
@@ -39,31 +47,39 @@ final class PollWaiter implements EventWaiter {
             return;
         }
         List<JnaEventChannels> now = List.copyOf(handles);
-        try (Memory fds = new Memory(8L * (now.size() + 1))) {
-            fds.setInt(0, wakeFd);
-            fds.setShort(4, LibC.POLLIN);
-            fds.setShort(6, (short) 0);
-            for (int i = 0; i < now.size(); i++) {
-                fds.setInt(8L * (i + 1), now.get(i).fd());
-                fds.setShort(8L * (i + 1) + 4, LibC.POLLIN);
-                fds.setShort(8L * (i + 1) + 6, (short) 0);
-            }
-            int timeout = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, timeoutMillis));
-            int n = LibC.poll(fds, now.size() + 1, timeout);
-            if (n <= 0) {
-                return; // timeout, or EINTR: the caller loops
-            }
-            if (fds.getShort(6) != 0) {
-                try (Memory drain = new Memory(8)) {
-                    LibC.read(wakeFd, drain, 8);
-                }
-            }
-            for (int i = 0; i < now.size(); i++) {
-                if (fds.getShort(8L * (i + 1) + 6) != 0) {
-                    ready.accept(now.get(i));
-                }
+        Memory fds = pollFds(now.size() + 1);
+        fds.setInt(0, wakeFd);
+        fds.setShort(4, LibC.POLLIN);
+        fds.setShort(6, (short) 0);
+        for (int i = 0; i < now.size(); i++) {
+            fds.setInt(8L * (i + 1), now.get(i).fd());
+            fds.setShort(8L * (i + 1) + 4, LibC.POLLIN);
+            fds.setShort(8L * (i + 1) + 6, (short) 0);
+        }
+        int timeout = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, timeoutMillis));
+        int n = LibC.poll(fds, now.size() + 1, timeout);
+        if (n <= 0) {
+            return; // timeout, or EINTR: the caller loops
+        }
+        if (fds.getShort(6) != 0) {
+            LibC.read(wakeFd, drained, 8);
+        }
+        for (int i = 0; i < now.size(); i++) {
+            if (fds.getShort(8L * (i + 1) + 6) != 0) {
+                ready.accept(now.get(i));
             }
         }
+    }
+
+    /**
+     * The pollfd array, kept between waits (a wait is on the hot path of every
+     * wake-up); grown when handles are added. Only the one awaiting thread uses it.
+     */
+    private Memory pollFds(int count) {
+        if (fds == null || fds.size() < 8L * count) {
+            fds = new Memory(8L * Math.max(count, 4));
+        }
+        return fds;
     }
 
     @Override

@@ -15,6 +15,7 @@ public interface EventWaiter extends AutoCloseable {
     /**
      * Blocks until a handle may have pending events, {@link #wakeup()} is called or
      * {@code timeoutMillis} passes (-1: no limit); hands each ready handle to {@code ready}.
+     * One thread at a time awaits.
      */
     void await(long timeoutMillis, Consumer<EventChannels> ready) throws XenException;
 
