@@ -31,10 +31,15 @@ public final class BlockingVchan implements AutoCloseable {
         this.loop = loop;
         this.endpoint = endpoint;
         this.events = events;
-        loop.watchPeerDomain(this, endpoint.peerDomain(), () -> {
-            endpoint.peerDomainGone();
-            events.fire();
-        });
+        try {
+            loop.watchPeerDomain(this, endpoint.peerDomain(), () -> {
+                endpoint.peerDomainGone();
+                events.fire();
+            });
+        } catch (RuntimeException e) {
+            endpoint.close(); // nothing else holds the channel; the caller closes the handle
+            throw e;
+        }
     }
 
     public static BlockingVchan serve(EventLoop loop, DomainId self, DomainId peer, String path, int readMin,
@@ -80,11 +85,6 @@ public final class BlockingVchan implements AutoCloseable {
         return endpoint;
     }
 
-    /** Sleeps until an event after {@code seen}, or the deadline; false on timeout. */
-    private boolean awaitEventAfter(long seen, long deadlineNanos) throws IOException {
-        return events.awaitEventAfter(seen, deadlineNanos);
-    }
-
     /** Server: waits until a client has connected; false on timeout. */
     public boolean awaitPeer(Duration timeout) throws IOException {
         long deadline = Deadline.after(timeout);
@@ -93,7 +93,7 @@ public final class BlockingVchan implements AutoCloseable {
             if (endpoint.peerState() != RingEndpoint.PeerState.WAITING) {
                 return true;
             }
-            if (!awaitEventAfter(seen, deadline)) {
+            if (!events.awaitEventAfter(seen, deadline)) {
                 return false;
             }
         }
@@ -114,7 +114,7 @@ public final class BlockingVchan implements AutoCloseable {
             if (endpoint.isEndOfStream()) {
                 return -1;
             }
-            if (!awaitEventAfter(seen, deadline)) {
+            if (!events.awaitEventAfter(seen, deadline)) {
                 throw new IOException("no data on " + endpoint + " within " + timeout.toMillis() + " ms");
             }
         }
@@ -131,7 +131,7 @@ public final class BlockingVchan implements AutoCloseable {
             if (endpoint.armWriteWakeup() > 0) {
                 continue;
             }
-            if (!awaitEventAfter(seen, deadline)) {
+            if (!events.awaitEventAfter(seen, deadline)) {
                 throw new IOException("no space on " + endpoint + " within " + timeout.toMillis() + " ms");
             }
         }
@@ -145,7 +145,7 @@ public final class BlockingVchan implements AutoCloseable {
             if (endpoint.peerState() == RingEndpoint.PeerState.CLOSED) {
                 return true;
             }
-            if (!awaitEventAfter(seen, deadline)) {
+            if (!events.awaitEventAfter(seen, deadline)) {
                 return false;
             }
         }

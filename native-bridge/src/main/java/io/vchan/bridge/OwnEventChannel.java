@@ -62,15 +62,30 @@ final class OwnEventChannel implements AutoCloseable {
         }
     }
 
-    /** Counts an event that did not come through the handle (the peer's domain died, a close). */
+    /** Counts an event that did not come through the handle: the peer's domain died. */
     void fire() {
         lock.lock();
         try {
-            events++;
-            changed.signalAll();
+            countLocked();
             if (!closed) {
                 waiter.wakeup(); // a leader in poll looks again too; under the lock, so never after close
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void countLocked() {
+        events++;
+        changed.signalAll();
+    }
+
+    /** The handle failed: every waiter, now and later, rethrows {@code e}. */
+    private void failed(XenException e) {
+        lock.lock();
+        try {
+            failure = e;
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
@@ -116,9 +131,7 @@ final class OwnEventChannel implements AutoCloseable {
         try {
             waiter.await(timeoutMillis, ready -> drain());
         } catch (XenException e) {
-            lock.lock();
-            failure = e;
-            lock.unlock();
+            failed(e);
         } finally {
             lock.lock();
             polling = false;
@@ -128,8 +141,8 @@ final class OwnEventChannel implements AutoCloseable {
 
     /** Delivered ports: unmasked, then counted (only our endpoint's port is bound here). */
     private void drain() {
-        boolean any = false;
         try {
+            boolean any = false;
             for (int port; (port = channels.pollPending()) >= 0; ) {
                 any = true;
                 try {
@@ -138,20 +151,16 @@ final class OwnEventChannel implements AutoCloseable {
                     // unbound by a close since delivery: the close wakes everyone anyway
                 }
             }
-        } catch (XenException e) {
-            lock.lock();
-            failure = e;
-            lock.unlock();
-            any = true; // wake the waiters, who then rethrow it
-        }
-        if (any) {
-            lock.lock();
-            try {
-                events++;
-                changed.signalAll();
-            } finally {
-                lock.unlock();
+            if (any) {
+                lock.lock();
+                try {
+                    countLocked();
+                } finally {
+                    lock.unlock();
+                }
             }
+        } catch (XenException e) {
+            failed(e);
         }
     }
 
