@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -1137,6 +1138,67 @@ static void evtchn_many_ports(void)
     }
     EXPECT_NO_EVENT(a, 50);
     EXPECT_NO_EVENT(b, 0);
+}
+
+/* One thread's unbind racing another thread's bind on the same handle. */
+struct unbind_race {
+    xenevtchn_handle *h;
+    int port;
+    pthread_barrier_t *go;
+    int rc;
+};
+
+static void *unbind_racer(void *arg)
+{
+    struct unbind_race *r = arg;
+    pthread_barrier_wait(r->go);
+    r->rc = xenevtchn_unbind(r->h, (evtchn_port_t)r->port);
+    return NULL;
+}
+
+/*
+ * Unbinding is atomic, as the evtchn device's is: the number the daemon frees may go at once
+ * to another thread's bind on the same handle (lowest free first), and that bind's notify
+ * must reach its own far end, not the far end of the port that had the number before.
+ */
+static void evtchn_unbind_is_atomic(void)
+{
+    enum { ROUNDS = 3000 };
+    xenevtchn_handle *s = ev_as(2), *h = ev_as(1);
+    REQUIRE(s && h, "open: %s", ERR);
+    int reused = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        int s1 = xenevtchn_bind_unbound_port(s, 1), s2 = xenevtchn_bind_unbound_port(s, 1);
+        REQUIRE(s1 > 0 && s2 > 0, "bind_unbound_port: %s", ERR);
+        int n1 = xenevtchn_bind_interdomain(h, 2, (evtchn_port_t)s1);
+        REQUIRE(n1 > 0, "bind_interdomain: %s", ERR);
+        /* the notify path asks for n1's far end now, as a channel in use has */
+        REQUIRE(xenevtchn_notify(h, (evtchn_port_t)n1) == 0, "notify: %s", ERR);
+        REQUIRE(next_event(s, 2000) == s1, "round %d: no event on port %d", i, s1);
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, 2);
+        struct unbind_race r = { h, n1, &go, -1 };
+        pthread_t t;
+        REQUIRE(pthread_create(&t, NULL, unbind_racer, &r) == 0, "pthread_create");
+        pthread_barrier_wait(&go);
+        int n2 = xenevtchn_bind_interdomain(h, 2, (evtchn_port_t)s2);
+        int notified = n2 > 0 ? xenevtchn_notify(h, (evtchn_port_t)n2) : -1;
+        pthread_join(t, NULL);
+        pthread_barrier_destroy(&go);
+        REQUIRE(r.rc == 0, "round %d: unbind of %d failed", i, n1);
+        REQUIRE(n2 > 0 && notified == 0, "round %d: bind %d, notify %d: %s", i, n2, notified, ERR);
+        reused += n2 == n1;
+        int got = next_event(s, 2000);
+        REQUIRE(got == s2, "round %d: the notify on port %d (%s the number just unbound) did not reach"
+                " its far end %d (got %d)", i, n2, n2 == n1 ? "reusing" : "not", s2, got);
+        CHECK(xenevtchn_unmask(s, (evtchn_port_t)s1) == 0, "unmask: %s", ERR);
+        CHECK(xenevtchn_unmask(s, (evtchn_port_t)s2) == 0, "unmask: %s", ERR);
+        REQUIRE(xenevtchn_unbind(h, (evtchn_port_t)n2) == 0, "unbind: %s", ERR);
+        REQUIRE(xenevtchn_unbind(s, (evtchn_port_t)s1) == 0 && xenevtchn_unbind(s, (evtchn_port_t)s2) == 0,
+                "unbind: %s", ERR);
+    }
+    note("%d of %d rounds' binds got the number being unbound", reused, ROUNDS);
+    CHECK(reused > 0, "no round raced: the check proved nothing");
 }
 
 /* ================================================================ XenStore */
@@ -2347,6 +2409,7 @@ static const struct check checks[] = {
     C(evtchn_mask_coalesce),
     C(evtchn_notify_after_delivery),
     C(evtchn_rebind_after_close),
+    C(evtchn_unbind_is_atomic),
     C(evtchn_bad_ports),
     C(evtchn_unbind_with_event_waiting),
     C(evtchn_many_ports),

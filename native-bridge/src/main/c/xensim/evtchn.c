@@ -277,14 +277,6 @@ xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *h, unsigned int 
     return -1;
 }
 
-static bool owns(xenevtchn_handle *h, evtchn_port_t port)
-{
-    pthread_mutex_lock(&h->lock);
-    bool found = find(h, port) != NULL;
-    pthread_mutex_unlock(&h->lock);
-    return found;
-}
-
 /* Under h->lock: port's waiting event outlives its unbinding (see stale_efd). */
 static void keep_stale(xenevtchn_handle *h, evtchn_port_t port)
 {
@@ -316,24 +308,37 @@ static int take_stale(xenevtchn_handle *h)
 
 int xenevtchn_unbind(xenevtchn_handle *h, evtchn_port_t port)
 {
-    if (!h || !owns(h, port)) {
+    if (!h) {
+        errno = EINVAL;
+        return -1;
+    }
+    /*
+     * Atomic, as the evtchn device's unbind is: the lock is held from the daemon's unbind
+     * until our entry is gone. Once the daemon has freed the number, another thread's
+     * bind may get it at once; were our old entry still there, find() would hand that
+     * bind's notify and unmask the old port's far end and fd, and its events would be lost.
+     */
+    pthread_mutex_lock(&h->lock);
+    struct bound *b = find(h, port);
+    if (!b) {
+        pthread_mutex_unlock(&h->lock);
         errno = EINVAL;
         return -1;
     }
     struct xsim_req req = { .op = XSIM_EV_UNBIND, .a = port };
-    if (xsim_call(&h->req, &req, NULL, NULL, NULL, NULL, 0, NULL) < 0)
+    if (xsim_call(&h->req, &req, NULL, NULL, NULL, NULL, 0, NULL) < 0) {
+        int e = errno;
+        pthread_mutex_unlock(&h->lock);
+        errno = e;
         return -1;
-    pthread_mutex_lock(&h->lock);
-    struct bound *b = find(h, port);
-    if (b) {
-        epoll_ctl(h->epfd, EPOLL_CTL_DEL, b->efd, NULL);
-        eventfd_t count;
-        if (eventfd_read(b->efd, &count) == 0)
-            keep_stale(h, port);
-        close(b->efd);
-        close_fd(b->far_efd);
-        *b = h->ports[--h->nports];
     }
+    epoll_ctl(h->epfd, EPOLL_CTL_DEL, b->efd, NULL);
+    eventfd_t count;
+    if (eventfd_read(b->efd, &count) == 0)
+        keep_stale(h, port);
+    close(b->efd);
+    close_fd(b->far_efd);
+    *b = h->ports[--h->nports];
     pthread_mutex_unlock(&h->lock);
     return 0;
 }

@@ -4,6 +4,7 @@ import io.vchan.bridge.events.EventLoop;
 import io.vchan.bridge.jna.JnaPlatform;
 import io.vchan.bridge.memory.InMemoryPlatform;
 import io.vchan.bridge.ring.RingEndpoint;
+import io.vchan.bridge.ring.ServerKeys;
 import io.vchan.bridge.ring.VchanClient;
 import io.vchan.bridge.ring.VchanPath;
 import io.vchan.bridge.ring.VchanServer;
@@ -13,12 +14,15 @@ import io.vchan.bridge.xen.XenPlatform;
 import io.vchan.connector.impl.BindStage;
 import io.vchan.connector.impl.ConnectionCounters;
 import io.vchan.connector.impl.EndpointActor;
+import io.vchan.connector.impl.EndpointOpener;
 import io.vchan.connector.impl.EndpointProtocol;
 import io.vchan.connector.impl.EventRoute;
 import io.vchan.connector.impl.VchanStage;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,6 +58,8 @@ public final class Vchan implements Extension {
     private final XenPlatform platform;
     private final EventLoop loop;
     private final AtomicLong names = new AtomicLong();
+    /** Completes once the event loop and the platform are closed, after the actor system terminated. */
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
 
     private Vchan(ActorSystem<?> system) {
         this.system = system;
@@ -65,8 +71,12 @@ public final class Vchan implements Extension {
             throw new UncheckedIOException("cannot start vchan on " + settings.platform(), e);
         }
         system.getWhenTerminated().thenRun(() -> {
-            loop.close();
-            platform.close();
+            try {
+                loop.close();
+                platform.close();
+            } finally {
+                released.complete(null);
+            }
         });
     }
 
@@ -98,6 +108,11 @@ public final class Vchan implements Extension {
         return ID.apply(Adapter.toTyped(provider.classicSystem()));
     }
 
+    /** Completes once everything of this extension is closed: a little after the actor system terminated. */
+    CompletionStage<Void> whenReleased() {
+        return released;
+    }
+
     /** The settings from configuration; the default of every connection. */
     public VchanSettings settings() {
         return settings;
@@ -125,7 +140,7 @@ public final class Vchan implements Extension {
         DomainId self = localDomain(s);
         String path = port.path(self, peer);
         return Flow.fromGraph(new VchanStage(this, s, new VchanStage.Target(true, self, peer, port, path),
-                publisher(self, peer, path, s)));
+                EndpointOpener.onSetup(publisher(self, peer, path, s))));
     }
 
     public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> server(DomainId peer, VchanPort port) {
@@ -216,7 +231,7 @@ public final class Vchan implements Extension {
     }
 
     /** Spawns the actor that will own an endpoint made by {@code opener}. */
-    public EndpointHandle spawnEndpoint(Callable<RingEndpoint> opener, VchanSettings s) {
+    public EndpointHandle spawnEndpoint(EndpointOpener opener, VchanSettings s) {
         ConnectionCounters counters = new ConnectionCounters();
         EventRoute route = new EventRoute();
         CompletableFuture<RingEndpoint> opened = new CompletableFuture<>();
@@ -235,9 +250,29 @@ public final class Vchan implements Extension {
                 s.writeRingSize());
     }
 
-    /** Connects to the server's channel at {@code path}, waiting up to the connect timeout (blocks). */
-    Callable<RingEndpoint> connector(DomainId self, DomainId server, String path, VchanSettings s) {
-        return () -> VchanClient.connect(platform, loop.channels(self), server, path, s.connectTimeout());
+    /**
+     * Connects to the server's channel at {@code path}: waits up to the connect
+     * timeout for its keys with a watch on the local domain's shared XenStore
+     * connection (no thread blocked), then maps on the set-up executor.
+     */
+    EndpointOpener connector(DomainId self, DomainId server, String path, VchanSettings s) {
+        return (setup, ownerStopped) -> CompletableFuture.supplyAsync(() -> {
+            // on the set-up executor too: setting the watch and the first look talk to XenStore
+            CompletableFuture<ServerKeys> keys;
+            try {
+                keys = ServerKeys.await(loop.storeWatches(self), server, path, s.connectTimeout());
+            } catch (XenException e) {
+                throw new CompletionException(e);
+            }
+            ownerStopped.thenRun(() -> keys.cancel(false));
+            return keys;
+        }, setup).thenCompose(keys -> keys).thenApplyAsync(k -> {
+            try {
+                return VchanClient.connect(platform, loop.channels(self), server, path, k);
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        }, setup);
     }
 
     /** Where set-up and release run: they talk to XenStore and map memory. */

@@ -3,6 +3,7 @@ package io.vchan.connector;
 import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.ring.VchanClosedException;
 import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.impl.EndpointOpener;
 import io.vchan.connector.impl.EndpointProtocol;
 import io.vchan.connector.impl.EndpointProtocol.Data;
 import io.vchan.connector.impl.EndpointProtocol.Failed;
@@ -55,7 +56,7 @@ public final class VchanEndpoint implements AutoCloseable {
             VchanSettings settings) {
         DomainId self = vchan.localDomain(settings);
         String path = port.path(self, peer);
-        return open(vchan, settings, port, vchan.publisher(self, peer, path, settings));
+        return open(vchan, settings, port, EndpointOpener.onSetup(vchan.publisher(self, peer, path, settings)));
     }
 
     /** Connects to {@code port} of the server in {@code server}, waiting up to the connect timeout. */
@@ -67,7 +68,7 @@ public final class VchanEndpoint implements AutoCloseable {
     }
 
     private static CompletionStage<VchanEndpoint> open(Vchan vchan, VchanSettings settings, VchanPort port,
-            java.util.concurrent.Callable<RingEndpoint> opener) {
+            EndpointOpener opener) {
         Vchan.EndpointHandle handle = vchan.spawnEndpoint(opener, settings);
         CompletableFuture<VchanEndpoint> result = new CompletableFuture<>();
         handle.actor().tell(new EndpointProtocol.AwaitPeer(err -> {

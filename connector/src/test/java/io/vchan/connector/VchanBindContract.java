@@ -73,9 +73,12 @@ abstract class VchanBindContract {
     @BeforeEach
     void recordBaseline() throws Exception {
         mat = Materializer.createMaterializer(testKit.system());
-        // The event loop keeps one event-channel handle per domain: open both before counting.
+        // The event loop keeps one event-channel handle and one XenStore connection per domain: open both
+        // domains' before counting.
         vchan.eventLoop().channels(SERVER);
         vchan.eventLoop().channels(CLIENT);
+        vchan.eventLoop().storeWatches(SERVER);
+        vchan.eventLoop().storeWatches(CLIENT);
         baseline = resources();
     }
 
@@ -83,12 +86,15 @@ abstract class VchanBindContract {
     void everythingStoppedAndReleased() throws Exception {
         StreamTestKit.assertAllStagesStopped(mat, TIMEOUT);
         mat.shutdown();
-        eventually("resources back to " + baseline, () -> Objects.equals(baseline, resourcesUnchecked()));
+        eventually("resources back to " + baseline + " (now " + resourcesUnchecked() + ")",
+                () -> Objects.equals(baseline, resourcesUnchecked()));
     }
 
     @AfterAll
     void shutdown() {
         testKit.shutdownTestKit();
+        // the next class's baseline must not see this system's connections still closing
+        vchan.whenReleased().toCompletableFuture().join();
     }
 
     private Object resourcesUnchecked() {

@@ -102,6 +102,38 @@ abstract class VchanFlowContract extends VchanTestSupport {
         await(await(server).whenClosed());
     }
 
+    /**
+     * A client waits for its server's keys with a XenStore watch, not a thread:
+     * a hundred waiting at once add no thread (Pekko's own dispatchers, which
+     * grow with load, aside), and each connects once its server comes.
+     */
+    @Test
+    void clientsWaitingForTheirServersHoldNoThreadEach() throws Exception {
+        int n = 100;
+        long threadsBefore = threadsOtherThanPekkos();
+        List<VchanPort> ports = new ArrayList<>();
+        List<CompletionStage<ByteString>> replies = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            VchanPort port = freshPort();
+            ports.add(port);
+            replies.add(Source.single(ByteString.fromString("c" + i))
+                    .via(vchan.client(SERVER, port, clientSettings().withConnectTimeout(Duration.ofSeconds(60))))
+                    .runFold(ByteString.emptyByteString(), ByteString::concat, mat));
+        }
+        eventually("all " + n + " clients wait on a watch",
+                () -> pendingWatches(CLIENT) == n);
+        long threadsWaiting = threadsOtherThanPekkos();
+        // the set-up dispatcher's two threads may start now if no test started them before
+        assertTrue(threadsWaiting <= threadsBefore + 2,
+                n + " waiting clients: " + threadsWaiting + " threads, " + threadsBefore + " before");
+        for (VchanPort port : ports) {
+            echoServer(port);
+        }
+        for (int i = 0; i < n; i++) {
+            assertEquals("c" + i, await(replies.get(i)).utf8String());
+        }
+    }
+
     @Test
     void severalMebibytesOfRandomSizedElementsArriveIntact() throws Exception {
         VchanPort port = freshPort();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.ConfigFactory;
 import io.vchan.bridge.xen.DomainId;
+import io.vchan.bridge.xen.XenException;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -50,15 +51,18 @@ abstract class VchanTestSupport {
                         + "pekko.loglevel = WARNING\n")
                 .withFallback(ConfigFactory.load()));
         vchan = Vchan.get(system);
-        // the loop's per-domain handles open on first use: open them before the baseline
+        // the loop's per-domain handles and XenStore watches open on first use: open them before the baseline
         vchan.eventLoop().channels(SERVER);
         vchan.eventLoop().channels(CLIENT);
+        vchan.eventLoop().storeWatches(SERVER);
+        vchan.eventLoop().storeWatches(CLIENT);
     }
 
     @AfterAll
     void stopSystem() throws Exception {
         system.terminate();
-        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        // the next class's baseline must not see this system's connections still closing
+        vchan.whenReleased().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     @BeforeEach
@@ -76,9 +80,34 @@ abstract class VchanTestSupport {
             mat.shutdown(); // a failed test must not leave streams behind for the next one
         }
         eventually("no port left registered with the event loop", () -> vchan.eventLoop().registeredPorts() == 0);
-        eventually("the platform holds what it held before the test (" + baseline + ")",
-                () -> baseline.equals(resources()));
+        eventually("no XenStore watch left pending", () -> pendingWatches() == 0);
+        try {
+            eventually("the platform holds what it held before the test (" + baseline + ")",
+                    () -> baseline.equals(resources()));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; it holds " + resources(), e);
+        }
         assertEquals(baselineLoopThreads, loopThreads(), "event-loop threads");
+    }
+
+    private int pendingWatches() {
+        return pendingWatches(SERVER) + pendingWatches(CLIENT);
+    }
+
+    /** XenStore watches the event loop holds for {@code domain} now (a waiting client has one). */
+    int pendingWatches(DomainId domain) {
+        try {
+            return vchan.eventLoop().storeWatches(domain).count();
+        } catch (XenException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Live threads, less Pekko's default and internal dispatchers' (they grow with load, up to their cap). */
+    static long threadsOtherThanPekkos() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !t.getName().contains("default-dispatcher") && !t.getName().contains("internal-dispatcher"))
+                .count();
     }
 
     Object resources() {

@@ -218,7 +218,8 @@ public final class BindStage
             currentWithdrawn.thenCombine(handover.released(), (a, b) -> handover)
                     .whenComplete((h, err) -> onReleased.invoke(handover));
             Flow<ByteString, ByteString, CompletionStage<VchanConnection>> flow =
-                    Flow.fromGraph(new VchanStage(vchan, settings, target, handover::take));
+                    Flow.fromGraph(new VchanStage(vchan, settings, target,
+                            (setup, ownerStopped) -> CompletableFuture.completedFuture(handover.take())));
             push(out, new IncomingVchanConnection(target.self(), target.peer(), target.port(), target.path(),
                     flow));
         }

@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -63,6 +62,8 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     private final AtomicReference<Object> handoff = new AtomicReference<>();
     /** Completes once set-up has finished either way (and closed what it made, if we had stopped). */
     private final CompletableFuture<Void> openAttempt = new CompletableFuture<>();
+    /** Completes when we give the channel up, so that a set-up still waiting for the peer stops waiting. */
+    private final CompletableFuture<Void> givenUp = new CompletableFuture<>();
     private boolean released;
 
     private RingEndpoint endpoint;
@@ -74,19 +75,19 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     private Consumer<Throwable> shutdownAfterWrites;
 
     /**
-     * @param opener   makes the endpoint (publishes or connects); runs on {@code blocking}
+     * @param opener   makes the endpoint (publishes or connects); its blocking steps run on {@code blocking}
      * @param opened   completed with the endpoint once it exists (or the set-up failure)
      * @param closed   completed when the endpoint is closed and released (exceptionally on failure)
      * @param route    where the port's events go: here, unless a stage takes them
      */
-    public static Behavior<Command> create(EventLoop loop, Callable<RingEndpoint> opener, Executor blocking,
+    public static Behavior<Command> create(EventLoop loop, EndpointOpener opener, Executor blocking,
             int readChunkSize, int spinBeforeSleep, ConnectionCounters counters, EventRoute route,
             CompletableFuture<RingEndpoint> opened, CompletableFuture<Void> closed) {
         return Behaviors.setup(ctx -> new EndpointActor(ctx, loop, opener, blocking, readChunkSize,
                 spinBeforeSleep, counters, route, opened, closed));
     }
 
-    private EndpointActor(ActorContext<Command> ctx, EventLoop loop, Callable<RingEndpoint> opener,
+    private EndpointActor(ActorContext<Command> ctx, EventLoop loop, EndpointOpener opener,
             Executor blocking, int readChunkSize, int spinBeforeSleep, ConnectionCounters counters,
             EventRoute route, CompletableFuture<RingEndpoint> opened, CompletableFuture<Void> closed) {
         super(ctx);
@@ -102,18 +103,18 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     }
 
     /**
-     * Set-up blocks (XenStore waits, mapping), so it runs elsewhere. If the actor
-     * stops first, whoever comes second closes the endpoint: nothing leaks.
+     * Set-up blocks (XenStore requests, mapping), so it runs elsewhere. If the
+     * actor stops first, whoever comes second closes the endpoint: nothing leaks.
      */
-    private void open(Callable<RingEndpoint> opener, Executor blocking, ActorRef<Command> self) {
-        // self is captured here: the context must not be touched from the blocking thread
-        CompletableFuture.supplyAsync(() -> {
-            try {
-                return opener.call();
-            } catch (Exception e) {
-                throw new java.util.concurrent.CompletionException(e);
-            }
-        }, blocking).whenComplete((ep, err) -> {
+    private void open(EndpointOpener opener, Executor blocking, ActorRef<Command> self) {
+        // self is captured here: the context must not be touched from other threads
+        CompletableFuture<RingEndpoint> attempt;
+        try {
+            attempt = opener.open(blocking, givenUp);
+        } catch (RuntimeException e) {
+            attempt = CompletableFuture.failedFuture(e);
+        }
+        attempt.whenComplete((ep, err) -> {
             try {
                 if (err != null) {
                     self.tell(new OpenFailed(unwrap(err)));
@@ -364,6 +365,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             return;
         }
         released = true;
+        givenUp.complete(null);
         Object late = handoff.getAndSet(STOPPED);
         RingEndpoint ep = endpoint != null ? endpoint : late instanceof RingEndpoint r ? r : null;
         if (endpoint != null) {

@@ -12,7 +12,6 @@ import io.vchan.connector.VchanSettings;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -63,12 +62,12 @@ public final class VchanStage
     private final Vchan vchan;
     private final VchanSettings settings;
     private final Target target;
-    private final Callable<RingEndpoint> opener;
+    private final EndpointOpener opener;
     private final Inlet<ByteString> in = Inlet.create("Vchan.in");
     private final Outlet<ByteString> out = Outlet.create("Vchan.out");
     private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
 
-    public VchanStage(Vchan vchan, VchanSettings settings, Target target, Callable<RingEndpoint> opener) {
+    public VchanStage(Vchan vchan, VchanSettings settings, Target target, EndpointOpener opener) {
         this.vchan = vchan;
         this.settings = settings;
         this.target = target;

@@ -6,6 +6,7 @@ import io.vchan.bridge.xen.EventWaiter;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenPlatform;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +32,8 @@ public final class EventLoop implements AutoCloseable {
     /** Handles that failed: no longer polled or handed out, closed with the loop. */
     private final List<EventChannels> retired = new ArrayList<>();
     private final AtomicInteger nextWorker = new AtomicInteger();
+    /** Each local domain's XenStore watches, opened on first use. Guarded by this. */
+    private final Map<DomainId, StoreWatches> storeWatches = new HashMap<>();
     /** In dom0, real Xen or xensim: sees peers' domains destroyed; opened on first use, else null. */
     private PeerDomainWatch peerDomains;
     private boolean peerDomainsTried;
@@ -77,6 +80,27 @@ public final class EventLoop implements AutoCloseable {
             workers.get(Math.floorMod(nextWorker.getAndIncrement(), workers.size())).waiter.add(h);
         }
         return h;
+    }
+
+    /**
+     * The XenStore watches of a local domain: one connection and one thread for
+     * all its waits on XenStore (a client's wait for its server's keys, dom0's
+     * watch on peer domains). Opened on first use, again if it failed; closed
+     * with the loop.
+     */
+    public synchronized StoreWatches storeWatches(DomainId self) throws XenException {
+        if (closed) {
+            throw new IllegalStateException("event loop is closed");
+        }
+        StoreWatches w = storeWatches.get(self);
+        if (w == null || !w.isOpen()) {
+            if (w != null) {
+                w.close();
+            }
+            w = new StoreWatches(platform.openXenStore(self), "vchan-xenstore-" + self.value());
+            storeWatches.put(self, w);
+        }
+        return w;
     }
 
     /** Runs {@code listener} on a loop thread whenever {@code port} fires. Keep it short. */
@@ -143,7 +167,7 @@ public final class EventLoop implements AutoCloseable {
             peerDomainsTried = true;
             if (platform.selfDomain().equals(DomainId.DOM0)) {
                 try {
-                    peerDomains = new PeerDomainWatch(platform.openXenStore(DomainId.DOM0));
+                    peerDomains = new PeerDomainWatch(storeWatches(DomainId.DOM0));
                 } catch (XenException e) {
                     LOG.log(Level.WARNING, "no XenStore to watch peer domains with", e);
                 }
@@ -228,9 +252,12 @@ public final class EventLoop implements AutoCloseable {
         for (Worker w : workers) {
             w.waiter.wakeup();
         }
-        if (peerDomains != null) {
-            peerDomains.close();
+        List<StoreWatches> stores;
+        synchronized (this) {
+            stores = new ArrayList<>(storeWatches.values());
+            storeWatches.clear();
         }
+        stores.forEach(StoreWatches::close);
         for (Worker w : workers) {
             if (w.isAlive() && w != Thread.currentThread()) {
                 try {

@@ -2,9 +2,8 @@ package io.vchan.bridge.events;
 
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.XenException;
-import io.vchan.bridge.xen.XenStore;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -18,27 +17,28 @@ import java.util.logging.Logger;
  * it. Needs a privileged XenStore connection (dom0): a guest cannot watch
  * another domain's nodes. On xensim the same holds for a domain its
  * toolstack created and destroys ({@code xensim-xl destroy N}).
+ *
+ * <p>One watch per peer domain, however many endpoints it has, on dom0's
+ * shared {@link StoreWatches}.
  */
-final class PeerDomainWatch implements AutoCloseable {
+final class PeerDomainWatch {
 
     private static final Logger LOG = Logger.getLogger(PeerDomainWatch.class.getName());
-    private static final long WAKE_MILLIS = 250;
 
-    private final XenStore store;
+    private final StoreWatches watches;
     /** Registrations by key; each names its peer and what to run once it is gone. */
     private final Map<Object, Registration> registrations = new ConcurrentHashMap<>();
-    private final Map<DomainId, Integer> watchedPeers = new ConcurrentHashMap<>();
-    private final Thread thread;
-    private volatile boolean closed;
+    /** Guarded by this. */
+    private final Map<DomainId, Watched> watchedPeers = new HashMap<>();
 
     private record Registration(DomainId peer, Runnable onGone) {
     }
 
-    PeerDomainWatch(XenStore store) {
-        this.store = store;
-        this.thread = new Thread(this::run, "vchan-peer-domains");
-        thread.setDaemon(true);
-        thread.start();
+    private record Watched(StoreWatches.Watch watch, int count) {
+    }
+
+    PeerDomainWatch(StoreWatches watches) {
+        this.watches = watches;
     }
 
     private static String domainPath(DomainId peer) {
@@ -46,48 +46,37 @@ final class PeerDomainWatch implements AutoCloseable {
     }
 
     synchronized void watch(Object key, DomainId peer, Runnable onGone) throws XenException {
-        if (watchedPeers.merge(peer, 1, Integer::sum) == 1) {
-            try {
-                // the watch fires once when set, so a peer already gone is seen at once
-                store.watch(domainPath(peer), "peer-" + peer.value());
-            } catch (XenException e) {
-                watchedPeers.remove(peer);
-                throw e;
-            }
+        Watched w = watchedPeers.get(peer);
+        if (w == null) {
+            // the watch fires once when set, so a peer already gone is seen at once
+            w = new Watched(watches.watch(domainPath(peer), Long.MAX_VALUE, x -> checkPeer(peer)), 0);
         }
+        watchedPeers.put(peer, new Watched(w.watch(), w.count() + 1));
         registrations.put(key, new Registration(peer, onGone));
     }
 
     synchronized void unwatch(Object key) {
         Registration r = registrations.remove(key);
-        if (r != null && watchedPeers.merge(r.peer(), -1, Integer::sum) == 0) {
+        if (r == null) {
+            return;
+        }
+        Watched w = watchedPeers.get(r.peer());
+        if (w.count() == 1) {
             watchedPeers.remove(r.peer());
-            try {
-                store.unwatch(domainPath(r.peer()), "peer-" + r.peer().value());
-            } catch (XenException e) {
-                LOG.log(Level.FINE, "unwatch of " + domainPath(r.peer()) + " failed", e);
-            }
+            w.watch().cancel();
+        } else {
+            watchedPeers.put(r.peer(), new Watched(w.watch(), w.count() - 1));
         }
     }
 
-    private void run() {
-        while (!closed) {
-            try {
-                Optional<XenStore.WatchEvent> event = store.awaitWatch(WAKE_MILLIS);
-                if (event.isPresent() && event.get().token().startsWith("peer-")) {
-                    checkPeer(DomainId.of(Integer.parseInt(event.get().token().substring(5))));
-                }
-            } catch (XenException | RuntimeException e) {
-                if (!closed) {
-                    LOG.log(Level.WARNING, "watching peer domains failed; destroyed peers go unnoticed", e);
-                }
+    /** On the watch thread. */
+    private void checkPeer(DomainId peer) {
+        try {
+            if (watches.store().read(0, domainPath(peer) + "/domid").isPresent()) {
                 return;
             }
-        }
-    }
-
-    private void checkPeer(DomainId peer) throws XenException {
-        if (store.read(0, domainPath(peer) + "/domid").isPresent()) {
+        } catch (XenException e) {
+            LOG.log(Level.WARNING, "cannot read " + domainPath(peer) + "; its destruction may go unnoticed", e);
             return;
         }
         // Tell first, log after, in a plain loop: this runs once per dead peer, so always cold, and
@@ -102,16 +91,5 @@ final class PeerDomainWatch implements AutoCloseable {
         if (LOG.isLoggable(Level.FINE)) {
             LOG.fine(peer + " was destroyed: told its " + told + " endpoint(s)");
         }
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        try {
-            thread.join(2 * WAKE_MILLIS + 1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        store.close();
     }
 }

@@ -7,14 +7,11 @@ import io.vchan.bridge.xen.GrantMapper;
 import io.vchan.bridge.xen.MappedPages;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenPlatform;
-import io.vchan.bridge.xen.XenStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The client side of set-up (vchan-protocol.md §4): wait for the server's keys
@@ -32,16 +29,27 @@ public final class VchanClient {
     private VchanClient() {
     }
 
+    /** Waits for the server's keys (blocking the calling thread), then connects. */
     public static RingEndpoint connect(XenPlatform platform, EventChannels events, DomainId server, String path,
             Duration timeout) throws IOException {
         VchanPath.validate(path);
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("connect timeout is negative: " + timeout);
         }
+        return connect(platform, events, server, path, ServerKeys.await(platform, events.domain(), server, path,
+                timeout));
+    }
+
+    /**
+     * Connects to the server that published {@code keys} at {@code path}
+     * (see {@link ServerKeys#await(io.vchan.bridge.events.StoreWatches, DomainId, String, Duration)}).
+     */
+    public static RingEndpoint connect(XenPlatform platform, EventChannels events, DomainId server, String path,
+            ServerKeys keys) throws IOException {
+        VchanPath.validate(path);
         DomainId self = events.domain();
-        int[] keys = awaitKeys(platform, self, server, path, timeout);
-        int ringRef = keys[0];
-        int remotePort = keys[1];
+        int ringRef = keys.ringRef();
+        int remotePort = keys.port();
         List<AutoCloseable> resources = new ArrayList<>();
         int port = -1;
         try {
@@ -110,75 +118,6 @@ public final class VchanClient {
         if (page.getByteVolatile(ControlPage.SRV_LIVE) == ControlPage.LIVE_CLOSED) {
             throw new VchanClosedException("the vchan server " + server + " at " + path
                     + " is gone: its live byte is 0 (it closed or died while we connected)", cause);
-        }
-    }
-
-    /**
-     * Waits (with a watch, not by polling) until ring-ref and event-channel are
-     * both there and readable. A refused read (EACCES) is not yet an answer: on
-     * Xen, xenstored reports a missing node below one we may not read as EACCES,
-     * and a server's directory exists for a moment before its permissions are
-     * set. Only one still refused at the deadline is, and the timeout says so.
-     */
-    private static int[] awaitKeys(XenPlatform platform, DomainId self, DomainId server, String path,
-            Duration timeout) throws IOException {
-        long deadline = Deadline.after(timeout);
-        try (XenStore xs = platform.openXenStore(self)) {
-            xs.watch(path, "vchan-connect");
-            while (true) {
-                XenException refused = null;
-                Optional<Integer> ref = Optional.empty();
-                Optional<Integer> port = Optional.empty();
-                try {
-                    ref = readNumber(xs, path + "/ring-ref");
-                    port = readNumber(xs, path + "/event-channel");
-                } catch (XenException e) {
-                    if (e.errno() != Errno.EACCES) {
-                        throw e;
-                    }
-                    refused = e;
-                }
-                if (ref.isPresent() && port.isPresent()) {
-                    return new int[] {ref.get(), port.get()};
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw timedOut(self, server, path, timeout, refused);
-                }
-                xs.awaitWatch(Math.max(1, left / 1_000_000));
-            }
-        }
-    }
-
-    private static VchanConnectTimeoutException timedOut(DomainId self, DomainId server, String path,
-            Duration timeout, XenException refused) {
-        if (refused == null) {
-            return new VchanConnectTimeoutException("no vchan server in " + server + " published " + path
-                    + " within " + timeout.toMillis() + " ms");
-        }
-        // Xen says EACCES both for keys not there yet (below a node we may not read) and for keys not for us.
-        VchanConnectTimeoutException e = new VchanConnectTimeoutException("no vchan server in " + server
-                + " published " + path + " for " + self + " within " + timeout.toMillis() + " ms: " + self
-                + " may not read there (EACCES), so the keys are missing or not for " + self + " (keys published"
-                + " before " + self + " existed are not readable by it either: XSA-322)");
-        e.initCause(refused);
-        return e;
-    }
-
-    private static Optional<Integer> readNumber(XenStore xs, String key) throws IOException {
-        Optional<byte[]> raw = xs.read(0, key);
-        if (raw.isEmpty()) {
-            return Optional.empty();
-        }
-        String s = new String(raw.get(), StandardCharsets.US_ASCII).trim();
-        try {
-            int v = Integer.parseInt(s);
-            if (v <= 0) {
-                throw new VchanProtocolException(key + " is " + s + ": not a grant ref or port");
-            }
-            return Optional.of(v);
-        } catch (NumberFormatException e) {
-            throw new VchanProtocolException(key + " is not a number: '" + s + "'");
         }
     }
 
