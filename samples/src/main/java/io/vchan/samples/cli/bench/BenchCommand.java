@@ -150,7 +150,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (runs("scale")) {
             notes.add("scale: threads and RSS are each JVM's after all N are open, RSS per channel = growth since"
-                    + " the baseline / N; the client opens all N as soon as a warm-up channel has come and gone");
+                    + " the baseline / N; the client opens all N as soon as a warm-up channel has come and gone;"
+                    + " in brackets, the threads of Pekko's default and internal dispatchers, pools that grow with"
+                    + " load up to their configured size");
         }
         if (setup.quick()) {
             notes.add("--quick: a smoke run (small loads, one round, peer JVMs " + String.join(" ",

@@ -99,6 +99,10 @@ final class BenchJson {
             m.put("aggregate", stats(run.figures, ScaleRun.key(n, "MBps"), "MB/s"));
             m.put("threads_server", stats(run.figures, ScaleRun.key(n, "threads_server"), "threads"));
             m.put("threads_client", stats(run.figures, ScaleRun.key(n, "threads_client"), "threads"));
+            m.put("threads_pekko_dispatchers_server", stats(run.figures, ScaleRun.key(n, "threads_pekko_server"),
+                    "threads"));
+            m.put("threads_pekko_dispatchers_client", stats(run.figures, ScaleRun.key(n, "threads_pekko_client"),
+                    "threads"));
             m.put("threads_client_before_open", stats(run.figures, ScaleRun.key(n, "threads_base_client"),
                     "threads"));
             m.put("rss_per_channel_server", stats(run.figures, ScaleRun.key(n, "rss_kb_per_channel_server"), "KiB"));

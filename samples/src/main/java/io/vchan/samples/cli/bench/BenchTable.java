@@ -82,13 +82,15 @@ final class BenchTable {
         out.println();
         out.println("Scale: N connector channels at once between two JVMs, rings of " + size(ScaleRun.RING)
                 + " each way, " + setup.scaleMib() + " MiB server->client spread over the channels");
-        out.println(String.format("%-9s %-22s %-22s %-30s %s", "channels", "open all, ms", "aggregate MB/s",
-                "threads server / client", "RSS KiB per channel server / client"));
+        out.println(String.format("%-9s %-22s %-22s %-36s %s", "channels", "open all, ms", "aggregate MB/s",
+                "threads server / client (Pekko's)", "RSS KiB per channel server / client"));
         for (int n : channels) {
             Figures f = run.figures;
-            out.println(String.format("%-9d %-22s %-22s %-30s %s", n,
+            out.println(String.format("%-9d %-22s %-22s %-36s %s", n,
                     cell(f.stats(ScaleRun.key(n, "open_ms"))), cell(f.stats(ScaleRun.key(n, "MBps"))),
-                    pair(f.stats(ScaleRun.key(n, "threads_server")), f.stats(ScaleRun.key(n, "threads_client"))),
+                    pair(f.stats(ScaleRun.key(n, "threads_server")), f.stats(ScaleRun.key(n, "threads_client")))
+                            + " (" + pair(f.stats(ScaleRun.key(n, "threads_pekko_server")),
+                                    f.stats(ScaleRun.key(n, "threads_pekko_client"))) + ")",
                     pair(f.stats(ScaleRun.key(n, "rss_kb_per_channel_server")),
                             f.stats(ScaleRun.key(n, "rss_kb_per_channel_client")))).stripTrailing());
         }

@@ -32,7 +32,7 @@ import org.apache.pekko.util.ByteString;
  * take a baseline (threads, RSS), then open N at once. The server sends
  * {@code --bytes} on each channel once all its N are connected; the client
  * counts. Each prints {@code scale open_ms=.. threads_base=.. threads=..
- * rss_base_kb=.. rss_kb=..}; the client also {@code window bytes=.. ns=..}
+ * threads_pekko=.. rss_base_kb=.. rss_kb=..}; the client also {@code window bytes=.. ns=..}
  * from its first byte (or all open, if earlier) to its last.
  */
 final class ScalePeer {
@@ -61,7 +61,8 @@ final class ScalePeer {
             long opened = System.nanoTime();
             allOpen.complete(null);
             System.out.println("scale open_ms=" + (opened - start) / 1_000_000 + " threads_base=" + threadsBase
-                    + " threads=" + threads() + " rss_base_kb=" + rssBase + " rss_kb=" + rssKb());
+                    + " threads=" + threads() + " threads_pekko=" + pekkoDispatcherThreads() + " rss_base_kb=" + rssBase
+                    + " rss_kb=" + rssKb());
             channels.second().get(o.timeoutSeconds, TimeUnit.SECONDS);
             if (!o.server()) {
                 long end = System.nanoTime();
@@ -109,6 +110,17 @@ final class ScalePeer {
 
     private static int threads() {
         return ManagementFactory.getThreadMXBean().getThreadCount();
+    }
+
+    /**
+     * Threads of Pekko's default and internal dispatchers: pools that grow with load up to their
+     * configured parallelism, whatever runs on them (here 1000 streams' stages and actors).
+     */
+    private static long pekkoDispatcherThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().contains("pekko.actor.default-dispatcher")
+                        || t.getName().contains("pekko.actor.internal-dispatcher"))
+                .count();
     }
 
     /** Resident set size from /proc/self/status, in KiB (0 where there is no /proc). */

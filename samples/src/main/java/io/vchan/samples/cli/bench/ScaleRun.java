@@ -6,13 +6,15 @@ import java.util.List;
 /**
  * Scale: N connector channel pairs at once between two JVMs (see
  * {@link ScalePeer}): time for the client to open all N, aggregate
- * server-to-client throughput, JVM thread counts and RSS growth per channel.
+ * server-to-client throughput, JVM thread counts (and of them Pekko's
+ * dispatchers', which grow with load) and RSS growth per channel.
  */
 final class ScaleRun {
 
     static final int RING = 64 << 10;
     static final int ELEMENT = 64 << 10;
     static final String[] FIGURES = {"open_ms", "MBps", "threads_server", "threads_client", "threads_base_client",
+            "threads_pekko_server", "threads_pekko_client",
             "rss_kb_per_channel_server", "rss_kb_per_channel_client"};
 
     private final Launcher launcher;
@@ -49,6 +51,10 @@ final class ScaleRun {
                     figures.add(key(n, "threads_server"), PairRun.value(out.server(), "scale ", "threads"));
                     figures.add(key(n, "threads_client"), PairRun.value(out.client(), "scale ", "threads"));
                     figures.add(key(n, "threads_base_client"), PairRun.value(out.client(), "scale ", "threads_base"));
+                    figures.add(key(n, "threads_pekko_server"),
+                            PairRun.value(out.server(), "scale ", "threads_pekko"));
+                    figures.add(key(n, "threads_pekko_client"),
+                            PairRun.value(out.client(), "scale ", "threads_pekko"));
                     figures.add(key(n, "rss_kb_per_channel_server"), rssPerChannel(out.server(), n));
                     figures.add(key(n, "rss_kb_per_channel_client"), rssPerChannel(out.client(), n));
                 }
