@@ -49,7 +49,11 @@ final class PeerDomainWatch {
         Watched w = watchedPeers.get(peer);
         if (w == null) {
             // the watch fires once when set, so a peer already gone is seen at once
-            w = new Watched(watches.watch(domainPath(peer), Long.MAX_VALUE, x -> checkPeer(peer)), 0);
+            w = new Watched(watches.watch(domainPath(peer), Long.MAX_VALUE, (x, changed) -> {
+                if (mayMeanGone(peer, changed)) {
+                    checkPeer(peer);
+                }
+            }), 0);
         }
         watchedPeers.put(peer, new Watched(w.watch(), w.count() + 1));
         registrations.put(key, new Registration(peer, onGone));
@@ -67,6 +71,16 @@ final class PeerDomainWatch {
         } else {
             watchedPeers.put(r.peer(), new Watched(w.watch(), w.count() - 1));
         }
+    }
+
+    /**
+     * Only the removal of the domain's directory (or of its domid) can mean it is gone. A
+     * destruction first changes many nodes below it (devices, backends), each an event:
+     * reading the store for each of those would queue the one that matters behind them.
+     */
+    private static boolean mayMeanGone(DomainId peer, String changed) {
+        String home = domainPath(peer);
+        return changed.equals(home) || changed.equals(home + "/domid");
     }
 
     /** On the watch thread. */

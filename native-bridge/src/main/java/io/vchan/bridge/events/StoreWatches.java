@@ -37,8 +37,11 @@ public final class StoreWatches implements AutoCloseable {
 
     /** What a watch does; each call runs on the watch thread. */
     public interface Handler {
-        /** The path or something below it changed (or the watch was just set). */
-        void fired(Watch w);
+        /**
+         * {@code path}, the watched path or one below it, changed (or the watch was just
+         * set: then {@code path} is the watched one).
+         */
+        void fired(Watch w, String path);
 
         /** The deadline passed; the watch is already cancelled. */
         default void timedOut(Watch w) {
@@ -137,7 +140,8 @@ public final class StoreWatches implements AutoCloseable {
                 if (event.isPresent()) {
                     Watch w = watches.get(event.get().token());
                     if (w != null) {
-                        call(w, () -> w.handler.fired(w));
+                        String path = event.get().path();
+                        call(w, () -> w.handler.fired(w, path));
                     }
                 }
                 expireDue();

@@ -59,7 +59,7 @@ public record ServerKeys(int ringRef, int port) {
         Attempt attempt = new Attempt(path);
         StoreWatches.Handler handler = new StoreWatches.Handler() {
             @Override
-            public void fired(StoreWatches.Watch w) {
+            public void fired(StoreWatches.Watch w, String changed) {
                 try {
                     attempt.read(watches.store()).ifPresent(result::complete);
                 } catch (IOException | RuntimeException e) {
@@ -88,7 +88,7 @@ public record ServerKeys(int ringRef, int port) {
         result.whenComplete((keys, err) -> watch.cancel());
         // Look once here too, not only at the watch's first firing: keys published before we
         // watched must not depend on how a XenStore fires a new watch on a path we may not read yet.
-        handler.fired(watch);
+        handler.fired(watch, path);
         return result;
     }
 
