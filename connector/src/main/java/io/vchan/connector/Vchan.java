@@ -20,7 +20,6 @@ import io.vchan.connector.impl.EventRoute;
 import io.vchan.connector.impl.VchanStage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -140,7 +139,7 @@ public final class Vchan implements Extension {
         DomainId self = localDomain(s);
         String path = port.path(self, peer);
         return Flow.fromGraph(new VchanStage(this, s, new VchanStage.Target(true, self, peer, port, path),
-                EndpointOpener.onSetup(publisher(self, peer, path, s))));
+                publisher(self, peer, path, s)));
     }
 
     public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> server(DomainId peer, VchanPort port) {
@@ -244,10 +243,10 @@ public final class Vchan implements Extension {
         return new EndpointHandle(ref, opened, closed, counters, route);
     }
 
-    /** Publishes a channel for {@code peer} at {@code path} (blocks: run it on {@link #blocking}). */
-    Callable<RingEndpoint> publisher(DomainId self, DomainId peer, String path, VchanSettings s) {
-        return () -> VchanServer.publish(platform, loop.channels(self), peer, path, s.readRingSize(),
-                s.writeRingSize());
+    /** Publishes a channel for {@code peer} at {@code path}, on the set-up executor. */
+    EndpointOpener publisher(DomainId self, DomainId peer, String path, VchanSettings s) {
+        return EndpointOpener.onSetup(() -> VchanServer.publish(platform, loop.channels(self), peer, path,
+                s.readRingSize(), s.writeRingSize()));
     }
 
     /**

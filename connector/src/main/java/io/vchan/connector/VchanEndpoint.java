@@ -56,7 +56,7 @@ public final class VchanEndpoint implements AutoCloseable {
             VchanSettings settings) {
         DomainId self = vchan.localDomain(settings);
         String path = port.path(self, peer);
-        return open(vchan, settings, port, EndpointOpener.onSetup(vchan.publisher(self, peer, path, settings)));
+        return open(vchan, settings, port, vchan.publisher(self, peer, path, settings));
     }
 
     /** Connects to {@code port} of the server in {@code server}, waiting up to the connect timeout. */

@@ -9,7 +9,6 @@ import io.vchan.connector.VchanBinding;
 import io.vchan.connector.VchanConnection;
 import io.vchan.connector.VchanSettings;
 import java.io.IOException;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -48,16 +47,16 @@ public final class BindStage
     private final Vchan vchan;
     private final VchanSettings settings;
     private final VchanStage.Target target;
-    private final Callable<RingEndpoint> publisher;
+    private final EndpointOpener publisher;
     private final Executor blocking;
     private final Outlet<IncomingVchanConnection> out = Outlet.create("VchanBind.out");
     private final SourceShape<IncomingVchanConnection> shape = SourceShape.of(out);
 
     /**
-     * @param publisher publishes the channel (blocks: runs on {@code blocking})
+     * @param publisher publishes the channel (its blocking steps run on {@code blocking})
      * @param blocking  for publishing, withdrawing and closing, which wait on XenStore
      */
-    public BindStage(Vchan vchan, VchanSettings settings, VchanStage.Target target, Callable<RingEndpoint> publisher,
+    public BindStage(Vchan vchan, VchanSettings settings, VchanStage.Target target, EndpointOpener publisher,
             Executor blocking) {
         this.vchan = vchan;
         this.settings = settings;
@@ -138,13 +137,8 @@ public final class BindStage
         /** If the stage stops first, whoever comes second closes the endpoint: nothing leaks. */
         private void publish() {
             publishing = true;
-            CompletableFuture.supplyAsync(() -> {
-                try {
-                    return publisher.call();
-                } catch (Exception e) {
-                    throw new CompletionException(e);
-                }
-            }, blocking).whenComplete((ep, err) -> {
+            // publishing never waits for the peer, so nothing needs telling that the stage stopped
+            publisher.open(blocking, new CompletableFuture<>()).whenComplete((ep, err) -> {
                 if (err != null) {
                     onPublished.invoke(err instanceof CompletionException && err.getCause() != null
                             ? err.getCause() : err);

@@ -66,10 +66,6 @@ public final class StoreWatches implements AutoCloseable {
             this.handler = handler;
         }
 
-        public String path() {
-            return path;
-        }
-
         /** Stops the watch; its handler is not called again. Idempotent, from any thread. */
         public void cancel() {
             if (watches.remove(token, this) && !closed) {
