@@ -1,7 +1,7 @@
 package io.vchan.benchmarks;
 
 import com.typesafe.config.ConfigFactory;
-import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanConnection;
 import io.vchan.connector.VchanPort;

@@ -1,6 +1,5 @@
 package io.vchan.connector;
 
-import io.vchan.bridge.xen.DomainId;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.stream.Materializer;
@@ -12,64 +11,52 @@ import org.apache.pekko.util.ByteString;
  * A client that connected to a {@link VchanBinding}, like Pekko's
  * {@code Tcp.IncomingConnection}: handle it by joining its {@link #flow()}
  * with a handler, once. The binding serves its next client after this
- * connection's flow has ended and its channel is released.
+ * connection's flow has ended and its channel is released. Made by the
+ * connector.
  */
-public final class IncomingVchanConnection {
+public interface IncomingVchanConnection {
 
-    private final DomainId localDomain;
-    private final DomainId peerDomain;
-    private final VchanPort port;
-    private final String path;
-    private final Flow<ByteString, ByteString, CompletionStage<VchanConnection>> flow;
+    /** @return the domain serving */
+    DomainId localDomain();
 
-    /** Made by the bind source. */
-    public IncomingVchanConnection(DomainId localDomain, DomainId peerDomain, VchanPort port, String path,
-            Flow<ByteString, ByteString, CompletionStage<VchanConnection>> flow) {
-        this.localDomain = localDomain;
-        this.peerDomain = peerDomain;
-        this.port = port;
-        this.path = path;
-        this.flow = flow;
-    }
+    /** @return the client's domain */
+    DomainId peerDomain();
 
-    public DomainId localDomain() {
-        return localDomain;
-    }
+    /** @return the port the client connected to */
+    VchanPort port();
 
-    public DomainId peerDomain() {
-        return peerDomain;
-    }
-
-    public VchanPort port() {
-        return port;
-    }
-
-    /** The XenStore directory the client found the channel in. */
-    public String xenStorePath() {
-        return path;
-    }
+    /** @return the XenStore directory the client found the channel in */
+    String xenStorePath();
 
     /**
      * The connection as a flow: what it emits came from the client, what it
      * takes goes to the client. Materialize it once; a second materialization fails.
+     *
+     * @return the connection's flow
      */
-    public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> flow() {
-        return flow;
+    Flow<ByteString, ByteString, CompletionStage<VchanConnection>> flow();
+
+    /**
+     * Runs {@code handler} over this connection.
+     *
+     * @param <M>          the handler's materialized value
+     * @param handler      what answers the client
+     * @param materializer runs the joined flows
+     * @return the handler's materialized value
+     */
+    default <M> M handleWith(Flow<ByteString, ByteString, M> handler, Materializer materializer) {
+        return flow().joinMat(handler, Keep.right()).run(materializer);
     }
 
-    /** Runs {@code handler} over this connection and returns the handler's materialized value. */
-    public <M> M handleWith(Flow<ByteString, ByteString, M> handler, Materializer materializer) {
-        return flow.joinMat(handler, Keep.right()).run(materializer);
-    }
-
-    /** As {@link #handleWith(Flow, Materializer)}, with the system's materializer. */
-    public <M> M handleWith(Flow<ByteString, ByteString, M> handler, ClassicActorSystemProvider system) {
+    /**
+     * As {@link #handleWith(Flow, Materializer)}, with the system's materializer.
+     *
+     * @param <M>     the handler's materialized value
+     * @param handler what answers the client
+     * @param system  the actor system whose materializer runs the flows
+     * @return the handler's materialized value
+     */
+    default <M> M handleWith(Flow<ByteString, ByteString, M> handler, ClassicActorSystemProvider system) {
         return handleWith(handler, Materializer.matFromSystem(system));
-    }
-
-    @Override
-    public String toString() {
-        return "IncomingVchanConnection(" + peerDomain + " -> " + localDomain + " on port " + port + " at " + path
-                + ")";
     }
 }

@@ -1,70 +1,39 @@
 package io.vchan.connector;
 
-import io.vchan.bridge.xen.DomainId;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 
 /**
  * A channel published by {@link Vchan#bind}, serving one client after another:
  * the materialized value of the bind source, like Pekko's
- * {@code Tcp.ServerBinding}.
+ * {@code Tcp.ServerBinding}. Made by the connector.
  */
-public final class VchanBinding {
+public interface VchanBinding {
 
-    private final DomainId localDomain;
-    private final DomainId peerDomain;
-    private final VchanPort port;
-    private final String path;
-    private final Runnable unbind;
-    private final CompletionStage<Done> whenUnbound;
+    /** @return the domain serving */
+    DomainId localDomain();
 
-    /** Made by {@link Vchan#bind}; {@code unbind} asks the binding to stop, {@code whenUnbound} says it has. */
-    public VchanBinding(DomainId localDomain, DomainId peerDomain, VchanPort port, String path, Runnable unbind,
-            CompletionStage<Done> whenUnbound) {
-        this.localDomain = localDomain;
-        this.peerDomain = peerDomain;
-        this.port = port;
-        this.path = path;
-        this.unbind = unbind;
-        this.whenUnbound = whenUnbound;
-    }
+    /** @return the only domain that may connect */
+    DomainId peerDomain();
 
-    /** The domain serving. */
-    public DomainId localDomain() {
-        return localDomain;
-    }
+    /** @return the port clients connect to */
+    VchanPort port();
 
-    /** The only domain that may connect. */
-    public DomainId peerDomain() {
-        return peerDomain;
-    }
-
-    public VchanPort port() {
-        return port;
-    }
-
-    /** The XenStore directory clients find the channel in. */
-    public String xenStorePath() {
-        return path;
-    }
+    /** @return the XenStore directory clients find the channel in */
+    String xenStorePath();
 
     /**
      * Stops accepting clients: the channel is unpublished, the source completes
      * and everything not handed to a connection is released. A connection being
      * handled goes on until its flow ends. Idempotent.
+     *
+     * @return completes once unbound, as {@link #whenUnbound()}
      */
-    public CompletionStage<Done> unbind() {
-        unbind.run();
-        return whenUnbound;
-    }
+    CompletionStage<Done> unbind();
 
-    /** Completes once unbound (by {@link #unbind} or by cancelling the source); fails if the binding failed. */
-    public CompletionStage<Done> whenUnbound() {
-        return whenUnbound;
-    }
-
-    @Override
-    public String toString() {
-        return "VchanBinding(" + localDomain + " serving " + peerDomain + " on port " + port + " at " + path + ")";
-    }
+    /**
+     * @return completes once unbound (by {@link #unbind} or by cancelling the source); fails if
+     *         the binding failed
+     */
+    CompletionStage<Done> whenUnbound();
 }

@@ -1,115 +1,58 @@
 package io.vchan.connector;
 
-import io.vchan.bridge.ring.RingOrders;
-import io.vchan.bridge.xen.DomainId;
-import io.vchan.connector.impl.ConnectionCounters;
-import io.vchan.connector.impl.EndpointProtocol;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * A connected channel, as materialized by a vchan flow once the peer is there:
- * who talks to whom, where it is published, how big the rings are, the actor
- * that owns it, and live counters.
+ * who talks to whom, where it is published, how big the rings are, and live
+ * counters. Made by the connector; like Pekko's {@code Tcp.OutgoingConnection}
+ * it describes the connection, the flow carries its bytes.
  */
-public final class VchanConnection {
+public interface VchanConnection {
 
-    private final DomainId localDomain;
-    private final DomainId peerDomain;
-    private final VchanPort port;
-    private final String path;
-    private final boolean server;
-    private final RingOrders orders;
-    private final ActorRef<EndpointProtocol.Command> endpointActor;
-    private final CompletionStage<Done> whenClosed;
-    private final ConnectionCounters counters;
+    /** @return the domain this end acts as */
+    DomainId localDomain();
 
-    public VchanConnection(DomainId localDomain, DomainId peerDomain, VchanPort port, String path, boolean server,
-            RingOrders orders, ActorRef<EndpointProtocol.Command> endpointActor, CompletionStage<Done> whenClosed,
-            ConnectionCounters counters) {
-        this.localDomain = localDomain;
-        this.peerDomain = peerDomain;
-        this.port = port;
-        this.path = path;
-        this.server = server;
-        this.orders = orders;
-        this.endpointActor = endpointActor;
-        this.whenClosed = whenClosed;
-        this.counters = counters;
-    }
+    /** @return the domain at the other end */
+    DomainId peerDomain();
 
-    public DomainId localDomain() {
-        return localDomain;
-    }
+    /** @return the port both ends agreed on */
+    VchanPort port();
 
-    public DomainId peerDomain() {
-        return peerDomain;
-    }
+    /** @return the XenStore directory holding {@code ring-ref} and {@code event-channel} */
+    String xenStorePath();
 
-    public VchanPort port() {
-        return port;
-    }
+    /** @return true for the end that published the channel */
+    boolean isServer();
 
-    /** The XenStore directory holding ring-ref and event-channel. */
-    public String xenStorePath() {
-        return path;
-    }
+    /** @return bytes the ring we read from holds */
+    int readRingSize();
 
-    public boolean isServer() {
-        return server;
-    }
+    /** @return bytes the ring we write to holds */
+    int writeRingSize();
 
-    /** Bytes the ring we read from holds. */
-    public int readRingSize() {
-        return server ? orders.leftSize() : orders.rightSize();
-    }
+    /**
+     * @return completes when the channel is closed and its resources released; fails with a
+     *         {@link VchanException} if the channel failed
+     */
+    CompletionStage<Done> whenClosed();
 
-    /** Bytes the ring we write to holds. */
-    public int writeRingSize() {
-        return server ? orders.rightSize() : orders.leftSize();
-    }
+    /** @return bytes read from the peer so far */
+    long bytesIn();
 
-    /** The typed actor that owns the endpoint (see {@link EndpointProtocol}). */
-    public ActorRef<EndpointProtocol.Command> endpointActor() {
-        return endpointActor;
-    }
+    /** @return bytes written to the peer so far */
+    long bytesOut();
 
-    /** Completes when the channel is closed and its resources released; fails with the cause of a failure. */
-    public CompletionStage<Done> whenClosed() {
-        return whenClosed;
-    }
+    /** @return events received from the peer */
+    long notificationsIn();
 
-    public long bytesIn() {
-        return counters.bytesIn();
-    }
+    /** @return events sent to the peer because it asked to be woken */
+    long notificationsOut();
 
-    public long bytesOut() {
-        return counters.bytesOut();
-    }
+    /** @return times a write found the ring full and waited for the peer to read */
+    long ringFullWaits();
 
-    public long notificationsIn() {
-        return counters.notificationsIn();
-    }
-
-    /** Events sent to the peer because it asked to be woken. */
-    public long notificationsOut() {
-        return counters.notificationsOut();
-    }
-
-    /** Times a write found the ring full and waited for the peer to read. */
-    public long ringFullWaits() {
-        return counters.ringFullWaits();
-    }
-
-    /** Ring writes done: one per batch of stream elements (writev batching). */
-    public long ringWrites() {
-        return counters.ringWrites();
-    }
-
-    @Override
-    public String toString() {
-        return "VchanConnection(" + (server ? "server " : "client ") + localDomain + "<->" + peerDomain + " port "
-                + port + " at " + path + ", rings read " + readRingSize() + " / write " + writeRingSize() + ")";
-    }
+    /** @return ring writes done: one per batch of stream elements (writev batching) */
+    long ringWrites();
 }

@@ -1,12 +1,14 @@
 package io.vchan.connector;
 
 import io.vchan.bridge.ring.RingEndpoint;
-import io.vchan.bridge.ring.VchanClosedException;
-import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.impl.Domains;
+import io.vchan.connector.impl.EndpointHandle;
 import io.vchan.connector.impl.EndpointOpener;
-import io.vchan.connector.impl.EndpointProtocol;
 import io.vchan.connector.impl.EndpointProtocol.Data;
 import io.vchan.connector.impl.EndpointProtocol.Failed;
+import io.vchan.connector.impl.EndpointProtocol;
+import io.vchan.connector.impl.Failures;
+import io.vchan.connector.impl.VchanRuntime;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -33,68 +35,92 @@ public final class VchanEndpoint implements AutoCloseable {
     /** What {@link #shutdown} stops. */
     public enum ShutdownMode { READ, WRITE, READ_WRITE }
 
-    private final Vchan.EndpointHandle handle;
+    private final EndpointHandle handle;
     private final RingEndpoint ring;
     private final VchanPort port;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Requests the actor may never answer if it stops first: failed when it does. */
     private final Set<CompletableFuture<?>> outstanding = ConcurrentHashMap.newKeySet();
 
-    private VchanEndpoint(Vchan.EndpointHandle handle, RingEndpoint ring, VchanPort port) {
+    private VchanEndpoint(EndpointHandle handle, RingEndpoint ring, VchanPort port) {
         this.handle = handle;
         this.ring = ring;
         this.port = port;
         handle.closed().whenComplete((ok, err) -> {
             closed.set(true);
             VchanClosedException gone = new VchanClosedException("vchan " + ring.path() + " is closed");
-            outstanding.forEach(f -> f.completeExceptionally(err != null ? err : gone));
+            outstanding.forEach(f -> f.completeExceptionally(err != null ? Failures.toApi(err) : gone));
         });
     }
 
-    /** Publishes {@code port} for {@code peer} and completes once a client has connected. */
+    /**
+     * Publishes {@code port} for {@code peer} and completes once a client has connected.
+     *
+     * @param vchan    the actor system's extension
+     * @param peer     the only domain that may connect
+     * @param port     the port name
+     * @param settings the connection's settings
+     * @return completes with the endpoint once a client is there, or fails with a {@link VchanException}
+     */
     public static CompletionStage<VchanEndpoint> serve(Vchan vchan, DomainId peer, VchanPort port,
             VchanSettings settings) {
+        VchanRuntime runtime = vchan.runtime();
         DomainId self = vchan.localDomain(settings);
         String path = port.path(self, peer);
-        return open(vchan, settings, port, vchan.publisher(self, peer, path, settings));
+        return open(runtime, settings, port, runtime.publisher(Domains.bridge(self), Domains.bridge(peer), path,
+                settings));
     }
 
-    /** Connects to {@code port} of the server in {@code server}, waiting up to the connect timeout. */
+    /**
+     * Connects to {@code port} of the server in {@code server}, waiting up to the connect timeout.
+     *
+     * @param vchan    the actor system's extension
+     * @param server   the domain that published the channel
+     * @param port     the port name
+     * @param settings the connection's settings
+     * @return completes with the endpoint once connected, or fails with a {@link VchanException}
+     */
     public static CompletionStage<VchanEndpoint> connect(Vchan vchan, DomainId server, VchanPort port,
             VchanSettings settings) {
+        VchanRuntime runtime = vchan.runtime();
         DomainId self = vchan.localDomain(settings);
         String path = port.path(server, self);
-        return open(vchan, settings, port, vchan.connector(self, server, path, settings));
+        return open(runtime, settings, port, runtime.connector(Domains.bridge(self), Domains.bridge(server), path,
+                settings));
     }
 
-    private static CompletionStage<VchanEndpoint> open(Vchan vchan, VchanSettings settings, VchanPort port,
+    private static CompletionStage<VchanEndpoint> open(VchanRuntime runtime, VchanSettings settings, VchanPort port,
             EndpointOpener opener) {
-        Vchan.EndpointHandle handle = vchan.spawnEndpoint(opener, settings);
+        EndpointHandle handle = runtime.spawnEndpoint(opener, settings);
         CompletableFuture<VchanEndpoint> result = new CompletableFuture<>();
         handle.actor().tell(new EndpointProtocol.AwaitPeer(err -> {
             if (err != null) {
-                result.completeExceptionally(err);
+                result.completeExceptionally(Failures.toApi(err));
             } else {
                 result.complete(new VchanEndpoint(handle, handle.opened().join(), port));
             }
         }));
         handle.closed().whenComplete((ok, err) -> result.completeExceptionally(
-                err != null ? err : new VchanClosedException("vchan closed before it connected")));
+                err != null ? Failures.toApi(err) : new VchanClosedException("vchan closed before it connected")));
         return result;
     }
 
+    /** @return the domain this end acts as */
     public DomainId localDomain() {
-        return ring.localDomain();
+        return Domains.api(ring.localDomain());
     }
 
+    /** @return the domain at the other end */
     public DomainId peerDomain() {
-        return ring.peerDomain();
+        return Domains.api(ring.peerDomain());
     }
 
+    /** @return the port both ends agreed on */
     public VchanPort port() {
         return port;
     }
 
+    /** @return the channel's XenStore directory */
     public String xenStorePath() {
         return ring.path();
     }
@@ -112,7 +138,11 @@ public final class VchanEndpoint implements AutoCloseable {
         return f;
     }
 
-    /** At least one byte, or empty at end of stream. */
+    /**
+     * Reads what the peer wrote.
+     *
+     * @return at least one byte (a fresh buffer), or empty at end of stream
+     */
     public CompletionStage<Optional<ByteString>> read() {
         CompletableFuture<Optional<ByteString>> f = track(new CompletableFuture<>());
         if (!f.isDone()) {
@@ -120,7 +150,7 @@ public final class VchanEndpoint implements AutoCloseable {
                 if (r instanceof Data d) {
                     f.complete(Optional.of(d.bytes()));
                 } else if (r instanceof Failed failed) {
-                    f.completeExceptionally(failed.cause());
+                    f.completeExceptionally(Failures.toApi(failed.cause()));
                 } else {
                     f.complete(Optional.empty());
                 }
@@ -129,7 +159,12 @@ public final class VchanEndpoint implements AutoCloseable {
         return f;
     }
 
-    /** Completes when every byte is in the ring. */
+    /**
+     * Writes {@code data}.
+     *
+     * @param data the bytes
+     * @return completes when every byte is in the ring; fails with {@link VchanClosedException} after close
+     */
     public CompletionStage<Done> write(ByteString data) {
         CompletableFuture<Done> f = track(new CompletableFuture<>());
         if (!f.isDone()) {
@@ -138,7 +173,12 @@ public final class VchanEndpoint implements AutoCloseable {
         return f;
     }
 
-    /** Writes the buffers in order, as one write. */
+    /**
+     * Writes the buffers in order, as one write.
+     *
+     * @param buffers the bytes, in order
+     * @return completes when every byte is in the ring
+     */
     public CompletionStage<Done> writev(List<ByteString> buffers) {
         ByteString all = ByteString.emptyByteString();
         for (ByteString b : buffers) {
@@ -151,6 +191,9 @@ public final class VchanEndpoint implements AutoCloseable {
      * READ: pending and later reads end with end of stream (data stays in the
      * ring). WRITE: after the writes before it, tell the peer we write no more
      * (extension E1). READ_WRITE: both.
+     *
+     * @param mode what to stop
+     * @return completes once done
      */
     public CompletionStage<Done> shutdown(ShutdownMode mode) {
         CompletableFuture<Done> f = track(new CompletableFuture<>());
@@ -168,7 +211,11 @@ public final class VchanEndpoint implements AutoCloseable {
         return f;
     }
 
-    /** Closes the channel and releases it; completes when that is done. Idempotent. */
+    /**
+     * Closes the channel and releases it. Idempotent.
+     *
+     * @return completes when that is done
+     */
     public CompletionStage<Done> closeAsync() {
         if (!closed.get()) {
             handle.actor().tell(EndpointProtocol.Close.INSTANCE);
@@ -183,7 +230,7 @@ public final class VchanEndpoint implements AutoCloseable {
 
     private static void complete(CompletableFuture<Done> f, Throwable err) {
         if (err != null) {
-            f.completeExceptionally(err);
+            f.completeExceptionally(Failures.toApi(err));
         } else {
             f.complete(Done.getInstance());
         }

@@ -1,7 +1,6 @@
 package io.vchan.connector;
 
 import io.vchan.bridge.ring.VchanPath;
-import io.vchan.bridge.xen.DomainId;
 
 /**
  * A vchan port name: what both ends agree on, like a TCP port number. It names
@@ -11,17 +10,33 @@ import io.vchan.bridge.xen.DomainId;
  */
 public record VchanPort(String name) {
 
+    /**
+     * @throws IllegalArgumentException if {@code name} is not a valid port name
+     */
     public VchanPort {
         VchanPath.validatePort(name);
     }
 
+    /**
+     * @param name the port name
+     * @return the port
+     * @throws IllegalArgumentException if {@code name} is not a valid port name
+     */
     public static VchanPort of(String name) {
         return new VchanPort(name);
     }
 
-    /** The XenStore directory of this port between a server and a client domain. */
+    /**
+     * The XenStore directory of this port between a server and a client domain.
+     *
+     * @param server the domain that publishes the channel
+     * @param client the domain that connects
+     * @return the directory
+     * @throws IllegalArgumentException if the path would not fit libxenvchan's limit
+     */
     public String path(DomainId server, DomainId client) {
-        return VchanPath.conventional(server, client, name);
+        return VchanPath.conventional(io.vchan.bridge.xen.DomainId.of(server.value()),
+                io.vchan.bridge.xen.DomainId.of(client.value()), name);
     }
 
     @Override

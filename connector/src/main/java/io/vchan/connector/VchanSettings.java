@@ -4,80 +4,88 @@ import com.typesafe.config.Config;
 import io.vchan.bridge.ring.RingOrders;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
 
 /**
- * Settings of vchan connections, read from {@code vchan} in the configuration
- * (see reference.conf for what each means) and changed per connection with the
- * {@code withX} methods. Immutable; every value is checked when it is set.
+ * Settings of one vchan connection, read from {@value VchanSystemSettings#CONFIG_PATH}
+ * in the configuration (see reference.conf for what each means) and changed per
+ * connection with the {@code withX} methods. Immutable; every value is checked
+ * when it is set. What is chosen once per actor system (the platform, the
+ * event-loop threads) is in {@link VchanSystemSettings}.
  */
 public final class VchanSettings {
 
-    /** Where channels live. */
-    public enum Platform { AUTO, XEN, XENSIM, IN_JVM }
+    private OptionalInt localDomain;
+    private int readRingSize;
+    private int writeRingSize;
+    private int writeBufferSize;
+    private int readChunkSize;
+    private boolean halfClose;
+    private Optional<Duration> connectTimeout;
+    private Optional<Duration> idleTimeout;
+    private int spinBeforeSleep;
+    private String blockingDispatcher;
 
-    private final Platform platform;
-    private final OptionalInt localDomain;
-    private final int readRingSize;
-    private final int writeRingSize;
-    private final int writeBufferSize;
-    private final int readChunkSize;
-    private final boolean halfClose;
-    private final Duration connectTimeout;
-    private final Duration idleTimeout;
-    private final int eventLoopThreads;
-    private final int spinBeforeSleep;
-    private final String blockingDispatcher;
+    private VchanSettings() {
+    }
 
-    private VchanSettings(Platform platform, OptionalInt localDomain, int readRingSize, int writeRingSize,
-            int writeBufferSize, int readChunkSize, boolean halfClose, Duration connectTimeout,
-            Duration idleTimeout, int eventLoopThreads, int spinBeforeSleep, String blockingDispatcher) {
-        this.platform = Objects.requireNonNull(platform, "platform");
-        this.localDomain = localDomain;
-        localDomain.ifPresent(io.vchan.bridge.xen.DomainId::of);
-        this.readRingSize = ringSize("read-ring-size", readRingSize);
-        this.writeRingSize = ringSize("write-ring-size", writeRingSize);
-        this.writeBufferSize = positive("write-buffer-size", writeBufferSize);
-        this.readChunkSize = positive("read-chunk-size", readChunkSize);
-        this.halfClose = halfClose;
-        this.connectTimeout = nonNegative("connect-timeout", connectTimeout);
-        this.idleTimeout = nonNegative("idle-timeout", idleTimeout);
-        this.eventLoopThreads = positive("event-loop-threads", eventLoopThreads);
-        if (spinBeforeSleep < 0) {
-            throw new IllegalArgumentException("spin-before-sleep must be >= 0, not " + spinBeforeSleep);
+    /** A copy to change one value of: the {@code withX} methods' start. */
+    private VchanSettings copy() {
+        VchanSettings s = new VchanSettings();
+        s.localDomain = localDomain;
+        s.readRingSize = readRingSize;
+        s.writeRingSize = writeRingSize;
+        s.writeBufferSize = writeBufferSize;
+        s.readChunkSize = readChunkSize;
+        s.halfClose = halfClose;
+        s.connectTimeout = connectTimeout;
+        s.idleTimeout = idleTimeout;
+        s.spinBeforeSleep = spinBeforeSleep;
+        s.blockingDispatcher = blockingDispatcher;
+        return s;
+    }
+
+    /**
+     * Reads the {@value VchanSystemSettings#CONFIG_PATH} section itself.
+     *
+     * @param section the {@code vchan} section, e.g. {@code config.getConfig("vchan")}
+     * @return the settings
+     * @throws IllegalArgumentException if a value is invalid
+     */
+    public static VchanSettings create(Config section) {
+        String domain = section.getString("local-domain");
+        VchanSettings s = new VchanSettings();
+        s.localDomain = domain.equals("auto") ? OptionalInt.empty() : OptionalInt.of(domainId(domain));
+        s.readRingSize = ringSize("read-ring-size", bytes(section, "read-ring-size"));
+        s.writeRingSize = ringSize("write-ring-size", bytes(section, "write-ring-size"));
+        s.writeBufferSize = positive("write-buffer-size", bytes(section, "write-buffer-size"));
+        s.readChunkSize = positive("read-chunk-size", bytes(section, "read-chunk-size"));
+        s.halfClose = section.getBoolean("half-close");
+        s.connectTimeout = timeout(section, "connect-timeout", "infinite");
+        s.idleTimeout = timeout(section, "idle-timeout", "off");
+        s.spinBeforeSleep = spins(section.getInt("spin-before-sleep"));
+        s.blockingDispatcher = Objects.requireNonNull(section.getString("blocking-dispatcher"));
+        return s;
+    }
+
+    /**
+     * Reads the {@value VchanSystemSettings#CONFIG_PATH} section of the system's configuration.
+     *
+     * @param system the actor system
+     * @return the settings
+     */
+    public static VchanSettings create(ClassicActorSystemProvider system) {
+        return create(system.classicSystem().settings().config().getConfig(VchanSystemSettings.CONFIG_PATH));
+    }
+
+    private static int domainId(String s) {
+        try {
+            return DomainId.of(Integer.parseInt(s.trim())).value();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("vchan.local-domain must be auto or a domain id, not '" + s + "'");
         }
-        this.spinBeforeSleep = spinBeforeSleep;
-        this.blockingDispatcher = Objects.requireNonNull(blockingDispatcher, "blocking-dispatcher");
-    }
-
-    /** Reads the {@code vchan} section of {@code config}. */
-    public static VchanSettings create(Config config) {
-        Config c = config.getConfig("vchan");
-        String domain = c.getString("local-domain");
-        return new VchanSettings(
-                parsePlatform(c.getString("platform")),
-                domain.equals("auto") ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(domain)),
-                bytes(c, "read-ring-size"),
-                bytes(c, "write-ring-size"),
-                bytes(c, "write-buffer-size"),
-                bytes(c, "read-chunk-size"),
-                c.getBoolean("half-close"),
-                c.getDuration("connect-timeout"),
-                optionalDuration(c, "idle-timeout"),
-                c.getInt("event-loop-threads"),
-                c.getInt("spin-before-sleep"),
-                c.getString("blocking-dispatcher"));
-    }
-
-    private static Platform parsePlatform(String s) {
-        return switch (s) {
-            case "auto" -> Platform.AUTO;
-            case "xen" -> Platform.XEN;
-            case "xensim" -> Platform.XENSIM;
-            case "in-jvm" -> Platform.IN_JVM;
-            default -> throw new IllegalArgumentException(
-                    "vchan.platform must be auto, xen, xensim or in-jvm, not '" + s + "'");
-        };
     }
 
     private static int bytes(Config c, String key) {
@@ -88,12 +96,17 @@ public final class VchanSettings {
         return (int) v;
     }
 
-    private static Duration optionalDuration(Config c, String key) {
+    /** A duration, or {@code none} (the word that means "no timeout") for empty. */
+    private static Optional<Duration> timeout(Config c, String key, String none) {
         String raw = c.getValue(key).unwrapped().toString();
-        if (raw.equals("off") || raw.equals("false")) {
-            return Duration.ZERO;
+        if (raw.equals(none) || raw.equals("off") || raw.equals("false")) {
+            return Optional.empty();
         }
-        return c.getDuration(key);
+        Duration d = c.getDuration(key);
+        if (d.isZero() && none.equals("off")) {
+            return Optional.empty(); // an idle timeout of 0 has always meant none
+        }
+        return Optional.of(positiveDuration(key, d));
     }
 
     private static int ringSize(String key, int v) {
@@ -110,139 +123,198 @@ public final class VchanSettings {
         return v;
     }
 
-    private static Duration nonNegative(String key, Duration d) {
-        if (d == null || d.isNegative()) {
-            throw new IllegalArgumentException(key + " must be a non-negative duration, not " + d);
+    private static int spins(int v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("spin-before-sleep must be >= 0, not " + v);
+        }
+        return v;
+    }
+
+    private static Duration positiveDuration(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(key + " must be a positive duration, not " + d);
         }
         return d;
     }
 
-    private VchanSettings copy(Platform platform, OptionalInt localDomain, int readRingSize, int writeRingSize,
-            int writeBufferSize, int readChunkSize, boolean halfClose, Duration connectTimeout,
-            Duration idleTimeout, int eventLoopThreads, int spinBeforeSleep, String blockingDispatcher) {
-        return new VchanSettings(platform, localDomain, readRingSize, writeRingSize, writeBufferSize,
-                readChunkSize, halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep,
-                blockingDispatcher);
-    }
-
-    public Platform platform() {
-        return platform;
-    }
-
-    /** The domain to act as, or empty for the platform's own. */
+    /** @return the domain to act as, or empty for the platform's own */
     public OptionalInt localDomain() {
         return localDomain;
     }
 
+    /** @return the smallest read ring a server asks for, in bytes */
     public int readRingSize() {
         return readRingSize;
     }
 
+    /** @return the smallest write ring a server asks for, in bytes */
     public int writeRingSize() {
         return writeRingSize;
     }
 
+    /** @return bytes from upstream the stage holds while the ring is full */
     public int writeBufferSize() {
         return writeBufferSize;
     }
 
+    /** @return the largest chunk handed downstream at once */
     public int readChunkSize() {
         return readChunkSize;
     }
 
+    /** @return on upstream completion: true shuts down writing only, false closes the channel */
     public boolean halfClose() {
         return halfClose;
     }
 
-    public Duration connectTimeout() {
+    /** @return how long a client waits for its server; empty: for ever */
+    public Optional<Duration> connectTimeout() {
         return connectTimeout;
     }
 
-    /** Zero means no idle timeout. */
-    public Duration idleTimeout() {
+    /** @return how long a connection may move no bytes before it fails; empty: no limit */
+    public Optional<Duration> idleTimeout() {
         return idleTimeout;
     }
 
-    public int eventLoopThreads() {
-        return eventLoopThreads;
-    }
-
+    /** @return times the ring is re-checked before arming a notification and sleeping */
     public int spinBeforeSleep() {
         return spinBeforeSleep;
     }
 
+    /** @return the dispatcher for set-up and release calls */
     public String blockingDispatcher() {
         return blockingDispatcher;
     }
 
-    public VchanSettings withPlatform(Platform v) {
-        return copy(v, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
-                halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
+    /**
+     * @param domain the domain to act as, where the platform allows it (xensim, in-JVM)
+     * @return a copy with that domain
+     */
+    public VchanSettings withLocalDomain(DomainId domain) {
+        VchanSettings s = copy();
+        s.localDomain = OptionalInt.of(domain.value());
+        return s;
     }
 
+    /**
+     * @param domain the domain id to act as, where the platform allows it (xensim, in-JVM)
+     * @return a copy with that domain
+     */
     public VchanSettings withLocalDomain(int domain) {
-        return copy(platform, OptionalInt.of(domain), readRingSize, writeRingSize, writeBufferSize, readChunkSize,
-                halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep,
-                blockingDispatcher);
+        return withLocalDomain(DomainId.of(domain));
     }
 
-    public VchanSettings withReadRingSize(int v) {
-        return copy(platform, localDomain, v, writeRingSize, writeBufferSize, readChunkSize,
-                halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
+    /**
+     * @param bytes the smallest read ring a server asks for, up to 1 MiB
+     * @return a copy with that size
+     */
+    public VchanSettings withReadRingSize(int bytes) {
+        VchanSettings s = copy();
+        s.readRingSize = ringSize("read-ring-size", bytes);
+        return s;
     }
 
-    public VchanSettings withWriteRingSize(int v) {
-        return copy(platform, localDomain, readRingSize, v, writeBufferSize, readChunkSize,
-                halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
+    /**
+     * @param bytes the smallest write ring a server asks for, up to 1 MiB
+     * @return a copy with that size
+     */
+    public VchanSettings withWriteRingSize(int bytes) {
+        VchanSettings s = copy();
+        s.writeRingSize = ringSize("write-ring-size", bytes);
+        return s;
     }
 
-    public VchanSettings withWriteBufferSize(int v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, v, readChunkSize,
-                halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
+    /**
+     * @param bytes bytes from upstream held while the ring is full
+     * @return a copy with that size
+     */
+    public VchanSettings withWriteBufferSize(int bytes) {
+        VchanSettings s = copy();
+        s.writeBufferSize = positive("write-buffer-size", bytes);
+        return s;
     }
 
-    public VchanSettings withReadChunkSize(int v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, v, halfClose,
-                connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
+    /**
+     * @param bytes the largest chunk handed downstream at once
+     * @return a copy with that size
+     */
+    public VchanSettings withReadChunkSize(int bytes) {
+        VchanSettings s = copy();
+        s.readChunkSize = positive("read-chunk-size", bytes);
+        return s;
     }
 
-    public VchanSettings withHalfClose(boolean v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
-                v, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
+    /**
+     * @param halfClose on upstream completion: true shuts down writing only, false closes
+     * @return a copy with that choice
+     */
+    public VchanSettings withHalfClose(boolean halfClose) {
+        VchanSettings s = copy();
+        s.halfClose = halfClose;
+        return s;
     }
 
-    public VchanSettings withConnectTimeout(Duration v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
-                halfClose, v, idleTimeout, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
+    /**
+     * @param timeout how long a client waits for its server, positive
+     * @return a copy with that timeout
+     */
+    public VchanSettings withConnectTimeout(Duration timeout) {
+        VchanSettings s = copy();
+        s.connectTimeout = Optional.of(positiveDuration("connect-timeout", timeout));
+        return s;
     }
 
-    public VchanSettings withIdleTimeout(Duration v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
-                halfClose, connectTimeout, v, eventLoopThreads, spinBeforeSleep, blockingDispatcher);
+    /** @return a copy whose clients wait for their server for ever */
+    public VchanSettings withoutConnectTimeout() {
+        VchanSettings s = copy();
+        s.connectTimeout = Optional.empty();
+        return s;
     }
 
-    public VchanSettings withEventLoopThreads(int v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
-                halfClose, connectTimeout, idleTimeout, v, spinBeforeSleep, blockingDispatcher);
+    /**
+     * @param timeout how long a connection may move no bytes before it fails, positive
+     * @return a copy with that timeout
+     */
+    public VchanSettings withIdleTimeout(Duration timeout) {
+        VchanSettings s = copy();
+        s.idleTimeout = Optional.of(positiveDuration("idle-timeout", timeout));
+        return s;
     }
 
-    public VchanSettings withSpinBeforeSleep(int v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
-                halfClose, connectTimeout, idleTimeout, eventLoopThreads, v, blockingDispatcher);
+    /** @return a copy whose connections may be idle for ever */
+    public VchanSettings withoutIdleTimeout() {
+        VchanSettings s = copy();
+        s.idleTimeout = Optional.empty();
+        return s;
     }
 
-    public VchanSettings withBlockingDispatcher(String v) {
-        return copy(platform, localDomain, readRingSize, writeRingSize, writeBufferSize, readChunkSize,
-                halfClose, connectTimeout, idleTimeout, eventLoopThreads, spinBeforeSleep, v);
+    /**
+     * @param spins times the ring is re-checked before sleeping, 0 or more
+     * @return a copy with that count
+     */
+    public VchanSettings withSpinBeforeSleep(int spins) {
+        VchanSettings s = copy();
+        s.spinBeforeSleep = spins(spins);
+        return s;
+    }
+
+    /**
+     * @param dispatcher the configuration path of the dispatcher for set-up and release calls
+     * @return a copy with that dispatcher
+     */
+    public VchanSettings withBlockingDispatcher(String dispatcher) {
+        VchanSettings s = copy();
+        s.blockingDispatcher = Objects.requireNonNull(dispatcher, "blocking-dispatcher");
+        return s;
     }
 
     @Override
     public String toString() {
-        return "VchanSettings(platform=" + platform + ", localDomain=" + localDomain + ", readRingSize="
-                + readRingSize + ", writeRingSize=" + writeRingSize + ", writeBufferSize=" + writeBufferSize
-                + ", readChunkSize=" + readChunkSize + ", halfClose=" + halfClose
-                + ", connectTimeout=" + connectTimeout + ", idleTimeout=" + idleTimeout + ", eventLoopThreads="
-                + eventLoopThreads + ", spinBeforeSleep=" + spinBeforeSleep + ", blockingDispatcher="
+        return "VchanSettings(localDomain=" + localDomain + ", readRingSize=" + readRingSize + ", writeRingSize="
+                + writeRingSize + ", writeBufferSize=" + writeBufferSize + ", readChunkSize=" + readChunkSize
+                + ", halfClose=" + halfClose + ", connectTimeout=" + connectTimeout + ", idleTimeout="
+                + idleTimeout + ", spinBeforeSleep=" + spinBeforeSleep + ", blockingDispatcher="
                 + blockingDispatcher + ")";
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.vchan.bridge.ring.RingOrders;
 import io.vchan.bridge.ring.VchanPath;
-import io.vchan.bridge.xen.DomainId;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.function.Executable;
  */
 class InvalidParametersTest {
 
-    private static final VchanSettings DEFAULTS = VchanSettings.create(ConfigFactory.load());
+    private static final VchanSettings DEFAULTS = VchanSettings.create(ConfigFactory.load().getConfig("vchan"));
 
     record Row(String parameter, Executable call, String message) {
     }
@@ -52,15 +51,26 @@ class InvalidParametersTest {
                         "write-buffer-size must be positive, not 0"),
                 new Row("read chunk size", () -> DEFAULTS.withReadChunkSize(-5),
                         "read-chunk-size must be positive, not -5"),
-                new Row("event-loop threads", () -> DEFAULTS.withEventLoopThreads(0),
-                        "event-loop-threads must be positive, not 0"),
+                new Row("event-loop threads", () -> systemSettings("event-loop-threads = 0"),
+                        "vchan.event-loop-threads must be positive, not 0"),
                 new Row("connect timeout", () -> DEFAULTS.withConnectTimeout(Duration.ofSeconds(-1)),
-                        "connect-timeout must be a non-negative duration, not PT-1S"),
+                        "connect-timeout must be a positive duration, not PT-1S"),
+                new Row("idle timeout", () -> DEFAULTS.withIdleTimeout(Duration.ZERO),
+                        "idle-timeout must be a positive duration, not PT0S"),
                 new Row("spin before sleep", () -> DEFAULTS.withSpinBeforeSleep(-1),
                         "spin-before-sleep must be >= 0, not -1"),
-                new Row("platform", () -> VchanSettings.create(ConfigFactory.parseString("vchan.platform = kvm")
-                                .withFallback(ConfigFactory.load())),
-                        "vchan.platform must be auto, xen, xensim or in-jvm, not 'kvm'"));
+                new Row("platform", () -> systemSettings("platform = kvm"),
+                        "vchan.platform must be auto, xen, xensim or in-jvm, not 'kvm'"),
+                new Row("xensim domain", () -> systemSettings("xensim.domain = guest"),
+                        "vchan.xensim.domain must be auto or a domain id, not 'guest'"),
+                new Row("local domain", () -> VchanSettings.create(ConfigFactory.parseString("local-domain = x")
+                                .withFallback(ConfigFactory.load().getConfig("vchan"))),
+                        "vchan.local-domain must be auto or a domain id, not 'x'"));
+    }
+
+    private static VchanSystemSettings systemSettings(String line) {
+        return VchanSystemSettings.create(ConfigFactory.parseString(line)
+                .withFallback(ConfigFactory.load().getConfig("vchan")));
     }
 
     @TestFactory

@@ -18,11 +18,11 @@ enum TestPlatform {
 
     /** Everything the platform holds now: comparable with equals. */
     Object resources(Vchan vchan) {
-        if (vchan.platform() instanceof InMemoryPlatform p) {
+        if (vchan.runtime().platform() instanceof InMemoryPlatform p) {
             return p.resources();
         }
         try {
-            return ((JnaPlatform) vchan.platform()).xensimStats();
+            return ((JnaPlatform) vchan.runtime().platform()).xensimStats();
         } catch (XenException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,7 +2,6 @@ package io.vchan.connector;
 
 import static io.vchan.connector.VchanTestSupport.await;
 import static io.vchan.connector.VchanTestSupport.eventually;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -10,9 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.vchan.bridge.ring.VchanConnectTimeoutException;
-import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.XenStore;
+import io.vchan.connector.impl.Domains;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +18,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.japi.Pair;
@@ -75,10 +71,10 @@ abstract class VchanBindContract {
         mat = Materializer.createMaterializer(testKit.system());
         // The event loop keeps one event-channel handle and one XenStore connection per domain: open both
         // domains' before counting.
-        vchan.eventLoop().channels(SERVER);
-        vchan.eventLoop().channels(CLIENT);
-        vchan.eventLoop().storeWatches(SERVER);
-        vchan.eventLoop().storeWatches(CLIENT);
+        vchan.runtime().eventLoop().channels(Domains.bridge(SERVER));
+        vchan.runtime().eventLoop().channels(Domains.bridge(CLIENT));
+        vchan.runtime().eventLoop().storeWatches(Domains.bridge(SERVER));
+        vchan.runtime().eventLoop().storeWatches(Domains.bridge(CLIENT));
         baseline = resources();
     }
 
@@ -94,7 +90,7 @@ abstract class VchanBindContract {
     void shutdown() {
         testKit.shutdownTestKit();
         // the next class's baseline must not see this system's connections still closing
-        vchan.whenReleased().toCompletableFuture().join();
+        vchan.runtime().whenReleased().toCompletableFuture().join();
     }
 
     private Object resourcesUnchecked() {
@@ -123,7 +119,7 @@ abstract class VchanBindContract {
     }
 
     boolean published(VchanPort port) {
-        try (XenStore xs = vchan.platform().openXenStore(SERVER)) {
+        try (XenStore xs = vchan.runtime().platform().openXenStore(Domains.bridge(SERVER))) {
             return xs.read(0, port.path(SERVER, CLIENT) + "/ring-ref").isPresent();
         } catch (Exception e) {
             throw new AssertionError(e);

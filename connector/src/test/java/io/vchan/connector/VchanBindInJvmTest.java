@@ -13,6 +13,6 @@ class VchanBindInJvmTest extends VchanBindContract {
 
     @Override
     Object resources() {
-        return ((InMemoryPlatform) vchan.platform()).resources();
+        return ((InMemoryPlatform) vchan.runtime().platform()).resources();
     }
 }

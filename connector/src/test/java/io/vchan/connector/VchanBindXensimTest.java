@@ -32,7 +32,7 @@ class VchanBindXensimTest extends VchanBindContract {
 
     @Override
     Object resources() throws Exception {
-        return ((JnaPlatform) vchan.platform()).xensimStats();
+        return ((JnaPlatform) vchan.runtime().platform()).xensimStats();
     }
 
     @Test

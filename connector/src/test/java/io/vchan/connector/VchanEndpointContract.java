@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vchan.bridge.ring.VchanClosedException;
 import io.vchan.connector.VchanEndpoint.ShutdownMode;
 import java.util.List;
 import java.util.Optional;

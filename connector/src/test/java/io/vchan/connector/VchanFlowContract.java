@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vchan.bridge.ring.VchanClosedException;
-import io.vchan.bridge.ring.VchanConnectTimeoutException;
 import io.vchan.connector.impl.EndpointProtocol;
+import io.vchan.connector.impl.OpenConnection;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -386,7 +385,7 @@ abstract class VchanFlowContract extends VchanTestSupport {
         IllegalStateException bug = new IllegalStateException("a reply callback failed");
 
         // a request whose reply throws: the actor must not survive holding the channel
-        conn.endpointActor().tell(new EndpointProtocol.AwaitPeer(err -> {
+        ((OpenConnection) conn).endpointActor().tell(new EndpointProtocol.AwaitPeer(err -> {
             throw bug;
         }));
         assertSame(bug, failureOf(conn.whenClosed()));
@@ -405,7 +404,7 @@ abstract class VchanFlowContract extends VchanTestSupport {
         CompletableFuture<Throwable> refused = new CompletableFuture<>();
 
         // a second writer beside the stage would break the ring's one-writer rule
-        client.conn().endpointActor().tell(new EndpointProtocol.Write(ByteString.fromString("x"), refused::complete));
+        ((OpenConnection) client.conn()).endpointActor().tell(new EndpointProtocol.Write(ByteString.fromString("x"), refused::complete));
         assertInstanceOf(IllegalStateException.class, await(refused));
         client.up().sendNext(ByteString.fromString("y"));
         server.down().request(1);

@@ -3,8 +3,8 @@ package io.vchan.connector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.ConfigFactory;
-import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.XenException;
+import io.vchan.connector.impl.Domains;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -52,17 +52,17 @@ abstract class VchanTestSupport {
                 .withFallback(ConfigFactory.load()));
         vchan = Vchan.get(system);
         // the loop's per-domain handles and XenStore watches open on first use: open them before the baseline
-        vchan.eventLoop().channels(SERVER);
-        vchan.eventLoop().channels(CLIENT);
-        vchan.eventLoop().storeWatches(SERVER);
-        vchan.eventLoop().storeWatches(CLIENT);
+        vchan.runtime().eventLoop().channels(Domains.bridge(SERVER));
+        vchan.runtime().eventLoop().channels(Domains.bridge(CLIENT));
+        vchan.runtime().eventLoop().storeWatches(Domains.bridge(SERVER));
+        vchan.runtime().eventLoop().storeWatches(Domains.bridge(CLIENT));
     }
 
     @AfterAll
     void stopSystem() throws Exception {
         system.terminate();
         // the next class's baseline must not see this system's connections still closing
-        vchan.whenReleased().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        vchan.runtime().whenReleased().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     @BeforeEach
@@ -79,7 +79,7 @@ abstract class VchanTestSupport {
         } finally {
             mat.shutdown(); // a failed test must not leave streams behind for the next one
         }
-        eventually("no port left registered with the event loop", () -> vchan.eventLoop().registeredPorts() == 0);
+        eventually("no port left registered with the event loop", () -> vchan.runtime().eventLoop().registeredPorts() == 0);
         eventually("no XenStore watch left pending", () -> pendingWatches() == 0);
         try {
             eventually("the platform holds what it held before the test (" + baseline + ")",
@@ -97,7 +97,7 @@ abstract class VchanTestSupport {
     /** XenStore watches the event loop holds for {@code domain} now (a waiting client has one). */
     int pendingWatches(DomainId domain) {
         try {
-            return vchan.eventLoop().storeWatches(domain).count();
+            return vchan.runtime().eventLoop().storeWatches(Domains.bridge(domain)).count();
         } catch (XenException e) {
             throw new AssertionError(e);
         }

@@ -4,7 +4,6 @@ import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenStore;
 import io.vchan.connector.IncomingVchanConnection;
-import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanBinding;
 import io.vchan.connector.VchanConnection;
 import io.vchan.connector.VchanSettings;
@@ -15,6 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.Outlet;
@@ -27,7 +27,7 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The source of {@link Vchan#bind}: publishes a server channel and, when
+ * INTERNAL API: the source of {@code Vchan.bind}: publishes a server channel and, when
  * downstream asks, hands the client that connected to it downstream as an
  * {@link IncomingVchanConnection}; once that connection's channel is closed it
  * publishes again for the next client. One client at a time: a vchan has two ends.
@@ -37,6 +37,7 @@ import org.apache.pekko.util.ByteString;
  * its grants and port and removes its XenStore directory. That removal is also
  * why the next publication waits until the previous endpoint is closed.
  */
+@InternalApi
 public final class BindStage
         extends AbstractGraphStageWithMaterializedValue<SourceShape<IncomingVchanConnection>,
                 CompletionStage<VchanBinding>> {
@@ -44,25 +45,24 @@ public final class BindStage
     /** Marks the hand-off slot once the stage has stopped. */
     private static final Object STOPPED = new Object();
 
-    private final Vchan vchan;
+    private final VchanRuntime runtime;
     private final VchanSettings settings;
-    private final VchanStage.Target target;
+    private final Target target;
     private final EndpointOpener publisher;
     private final Executor blocking;
     private final Outlet<IncomingVchanConnection> out = Outlet.create("VchanBind.out");
     private final SourceShape<IncomingVchanConnection> shape = SourceShape.of(out);
 
     /**
-     * @param publisher publishes the channel (its blocking steps run on {@code blocking})
-     * @param blocking  for publishing, withdrawing and closing, which wait on XenStore
+     * @param publisher publishes the channel (its blocking steps run on the settings' blocking dispatcher,
+     *                  as withdrawing and closing do: they wait on XenStore)
      */
-    public BindStage(Vchan vchan, VchanSettings settings, VchanStage.Target target, EndpointOpener publisher,
-            Executor blocking) {
-        this.vchan = vchan;
+    public BindStage(VchanRuntime runtime, VchanSettings settings, Target target, EndpointOpener publisher) {
+        this.runtime = runtime;
         this.settings = settings;
         this.target = target;
         this.publisher = publisher;
-        this.blocking = blocking;
+        this.blocking = runtime.blocking(settings);
     }
 
     @Override
@@ -140,8 +140,7 @@ public final class BindStage
             // publishing never waits for the peer, so nothing needs telling that the stage stopped
             publisher.open(blocking, new CompletableFuture<>()).whenComplete((ep, err) -> {
                 if (err != null) {
-                    onPublished.invoke(err instanceof CompletionException && err.getCause() != null
-                            ? err.getCause() : err);
+                    onPublished.invoke(Failures.toApi(err));
                 } else if (handoff.compareAndSet(null, ep)) {
                     onPublished.invoke(ep);
                 } else {
@@ -168,10 +167,11 @@ public final class BindStage
                 return;
             }
             waiting = ep;
-            vchan.eventLoop().register(ep.eventChannels(), ep.port(), ep.peerDomain(), ep::peerDomainGone,
+            runtime.eventLoop().register(ep.eventChannels(), ep.port(), ep.peerDomain(), ep::peerDomainGone,
                     () -> onPortFired.invoke(Done.getInstance()));
-            bound.complete(new VchanBinding(target.self(), target.peer(), target.port(), target.path(),
-                    () -> onUnbind.invoke(Done.getInstance()), unbound));
+            Binding binding = new Binding(target, () -> onUnbind.invoke(Done.getInstance()), unbound);
+            runtime.track(binding::unbind, unbound);
+            bound.complete(binding);
             lookForClient(); // the client may have come before we listened
         }
 
@@ -190,7 +190,7 @@ public final class BindStage
                         return;
                     }
                 } catch (IOException e) {
-                    failBinding(e);
+                    failBinding(Failures.toApi(e));
                     return;
                 }
                 // If withdrawing fails, the keys still go when the endpoint closes.
@@ -204,7 +204,7 @@ public final class BindStage
         private void handOver() {
             RingEndpoint ep = waiting;
             waiting = null;
-            vchan.eventLoop().unregister(ep.eventChannels(), ep.port());
+            runtime.eventLoop().unregister(ep.eventChannels(), ep.port());
             ChannelHandover handover = new ChannelHandover(ep);
             current = handover;
             currentWithdrawn = waitingWithdrawn;
@@ -212,14 +212,13 @@ public final class BindStage
             currentWithdrawn.thenCombine(handover.released(), (a, b) -> handover)
                     .whenComplete((h, err) -> onReleased.invoke(handover));
             Flow<ByteString, ByteString, CompletionStage<VchanConnection>> flow =
-                    Flow.fromGraph(new VchanStage(vchan, settings, target,
+                    Flow.fromGraph(new VchanStage(runtime, settings, target,
                             (setup, ownerStopped) -> CompletableFuture.completedFuture(handover.take())));
-            push(out, new IncomingVchanConnection(target.self(), target.peer(), target.port(), target.path(),
-                    flow));
+            push(out, new IncomingConnection(target, flow));
         }
 
         private void withdrawKeys() {
-            try (XenStore xs = vchan.platform().openXenStore(target.self())) {
+            try (XenStore xs = runtime.platform().openXenStore(target.self())) {
                 xs.remove(0, target.path());
             } catch (XenException e) {
                 throw new CompletionException(e);
@@ -248,7 +247,7 @@ public final class BindStage
             if (waiting != null) {
                 RingEndpoint ep = waiting;
                 waiting = null;
-                vchan.eventLoop().unregister(ep.eventChannels(), ep.port());
+                runtime.eventLoop().unregister(ep.eventChannels(), ep.port());
                 CompletableFuture<Void> withdrawn = waitingWithdrawn != null
                         ? waitingWithdrawn : CompletableFuture.completedFuture(null);
                 track(withdrawn.thenRunAsync(ep::close, blocking));
@@ -286,7 +285,7 @@ public final class BindStage
                 ep.close();
             }
             if (waiting != null) {
-                vchan.eventLoop().unregister(waiting.eventChannels(), waiting.port());
+                runtime.eventLoop().unregister(waiting.eventChannels(), waiting.port());
                 waiting.close();
             }
             if (current != null) {

@@ -2,8 +2,13 @@ package io.vchan.connector.impl;
 
 import io.vchan.bridge.ring.RingEndpoint;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.annotation.InternalApi;
 
-/** Live counters of one connection: written by one thread at a time (the actor or the stage, in turns), read by anyone. */
+/**
+ * INTERNAL API: live counters of one connection, written by one thread at a time (the actor or the stage, in
+ * turns), read by anyone.
+ */
+@InternalApi
 public final class ConnectionCounters {
 
     final AtomicLong bytesIn = new AtomicLong();

@@ -4,20 +4,20 @@ import io.vchan.bridge.events.EventLoop;
 import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.ring.VchanClosedException;
 import io.vchan.connector.VchanPeerClosedException;
+import io.vchan.connector.impl.EndpointProtocol.Abort;
 import io.vchan.connector.impl.EndpointProtocol.AwaitPeer;
 import io.vchan.connector.impl.EndpointProtocol.Close;
 import io.vchan.connector.impl.EndpointProtocol.Command;
 import io.vchan.connector.impl.EndpointProtocol.EndOfStream;
 import io.vchan.connector.impl.EndpointProtocol.Failed;
-import io.vchan.connector.impl.EndpointProtocol.Opened;
 import io.vchan.connector.impl.EndpointProtocol.OpenFailed;
+import io.vchan.connector.impl.EndpointProtocol.Opened;
 import io.vchan.connector.impl.EndpointProtocol.PortFired;
 import io.vchan.connector.impl.EndpointProtocol.Read;
 import io.vchan.connector.impl.EndpointProtocol.ReadResult;
 import io.vchan.connector.impl.EndpointProtocol.ShutdownRead;
 import io.vchan.connector.impl.EndpointProtocol.ShutdownWrite;
 import io.vchan.connector.impl.EndpointProtocol.Write;
-import io.vchan.connector.impl.EndpointProtocol.Abort;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,9 +34,12 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.util.ByteString;
 
 /**
+ * INTERNAL API.
+ *
  * Owns one vchan endpoint: opens it (on the blocking dispatcher), drives the
  * ring copies for reads and writes, and is the only one to close it. The
  * event loop tells it {@link PortFired}; it never blocks.
@@ -45,6 +48,7 @@ import org.apache.pekko.util.ByteString;
  * ({@link Read}): without demand the data stays in the ring and the peer is
  * backpressured. Writes reply once their last byte is in the ring.
  */
+@InternalApi
 public final class EndpointActor extends AbstractBehavior<Command> {
 
     /** Marks the hand-off slot once the actor has stopped. */

@@ -5,12 +5,13 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import org.apache.pekko.annotation.InternalApi;
 
 /**
- * How an endpoint's owner gets its endpoint: publishes it, or connects.
- * Internal API.
+ * INTERNAL API: how an endpoint's owner gets its endpoint: publishes it, or connects.
  */
 @FunctionalInterface
+@InternalApi
 public interface EndpointOpener {
 
     /**

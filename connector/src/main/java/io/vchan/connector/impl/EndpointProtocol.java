@@ -2,13 +2,17 @@ package io.vchan.connector.impl;
 
 import io.vchan.bridge.ring.RingEndpoint;
 import java.util.function.Consumer;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.util.ByteString;
 
 /**
+ * INTERNAL API.
+ *
  * What an {@link EndpointActor} is told. Replies go to plain callbacks, not
  * actor refs: the stream stage hands in its async callbacks and the endpoint
  * API its futures, with no adapter actor in between.
  */
+@InternalApi
 public final class EndpointProtocol {
 
     private EndpointProtocol() {

@@ -1,10 +1,13 @@
 package io.vchan.connector.impl;
 
+import org.apache.pekko.annotation.InternalApi;
+
 /**
- * Where the events of an endpoint's port go: to its actor, until a Flow stage
+ * INTERNAL API: where the events of an endpoint's port go: to its actor, until a Flow stage
  * takes the data path over, and from then on straight to the stage, one
  * thread hop fewer per wake-up.
  */
+@InternalApi
 public final class EventRoute {
 
     private volatile Runnable taker;

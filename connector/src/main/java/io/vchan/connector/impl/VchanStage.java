@@ -1,21 +1,18 @@
 package io.vchan.connector.impl;
 
 import io.vchan.bridge.ring.RingEndpoint;
-import io.vchan.bridge.ring.VchanClosedException;
-import io.vchan.bridge.xen.DomainId;
-import io.vchan.connector.Vchan;
+import io.vchan.connector.VchanClosedException;
 import io.vchan.connector.VchanConnection;
 import io.vchan.connector.VchanIdleTimeoutException;
 import io.vchan.connector.VchanPeerClosedException;
-import io.vchan.connector.VchanPort;
 import io.vchan.connector.VchanSettings;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
@@ -51,15 +48,12 @@ import org.apache.pekko.util.ByteString;
  *   <li>The stage keeps going until the actor confirms the channel is released.</li>
  * </ul>
  */
+@InternalApi
 public final class VchanStage
         extends AbstractGraphStageWithMaterializedValue<FlowShape<ByteString, ByteString>,
                 CompletionStage<VchanConnection>> {
 
-    /** Which channel: our role, the domains, the port and its XenStore path. */
-    public record Target(boolean server, DomainId self, DomainId peer, VchanPort port, String path) {
-    }
-
-    private final Vchan vchan;
+    private final VchanRuntime runtime;
     private final VchanSettings settings;
     private final Target target;
     private final EndpointOpener opener;
@@ -67,8 +61,8 @@ public final class VchanStage
     private final Outlet<ByteString> out = Outlet.create("Vchan.out");
     private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
 
-    public VchanStage(Vchan vchan, VchanSettings settings, Target target, EndpointOpener opener) {
-        this.vchan = vchan;
+    public VchanStage(VchanRuntime runtime, VchanSettings settings, Target target, EndpointOpener opener) {
+        this.runtime = runtime;
         this.settings = settings;
         this.target = target;
         this.opener = opener;
@@ -101,7 +95,7 @@ public final class VchanStage
         private static final int COALESCE_BELOW = 16 * 1024;
 
         private final CompletableFuture<VchanConnection> connection;
-        private Vchan.EndpointHandle handle;
+        private EndpointHandle handle;
         private AsyncCallback<Throwable> onPeer;
         private AsyncCallback<Done> onPortFired;
         private AsyncCallback<Done> onFlushSoon;
@@ -171,9 +165,10 @@ public final class VchanStage
                 flush();
             });
             onReleased = createAsyncCallback(this::released);
-            handle = vchan.spawnEndpoint(opener, settings);
+            handle = runtime.spawnEndpoint(opener, settings);
             handle.actor().tell(new EndpointProtocol.AwaitPeer(onPeer::invoke));
-            handle.closed().whenComplete((ok, err) -> onReleased.invoke(Optional.ofNullable(unwrap(err))));
+            handle.closed().whenComplete((ok, err) -> onReleased.invoke(
+                    Optional.ofNullable(err).map(Failures::toApi)));
         }
 
         private void peerReady(Throwable err) {
@@ -181,20 +176,17 @@ public final class VchanStage
                 return;
             }
             if (err != null) {
-                fail(err);
+                fail(Failures.toApi(err));
                 return;
             }
             endpoint = handle.opened().join(); // completed before the actor answers AwaitPeer
             ring = new ChunkedRing(endpoint, handle.counters(), settings.readChunkSize());
             // From here on the ring is ours: its events too. We look at it right after, so none is missed.
             handle.route().take(() -> onPortFired.invoke(Done.getInstance()));
-            connection.complete(new VchanConnection(target.self(), target.peer(), target.port(), target.path(),
-                    target.server(), endpoint.orders(), handle.actor(),
-                    handle.closed().thenApply(v -> Done.getInstance()), handle.counters()));
+            connection.complete(new OpenConnection(target, endpoint.orders(), handle.actor(),
+                    whenClosed(handle.closed()), handle.counters()));
             touch();
-            if (!settings.idleTimeout().isZero()) {
-                scheduleOnce(IDLE, settings.idleTimeout());
-            }
+            settings.idleTimeout().ifPresent(idle -> scheduleOnce(IDLE, idle));
             if (!hasBeenPulled(in) && !isClosed(in)) {
                 pull(in);
             }
@@ -256,10 +248,10 @@ public final class VchanStage
          * release says why (and arrives next); anything else fails the stream.
          */
         private void ringFailed(Throwable e) {
-            if (e instanceof VchanClosedException && endpoint.isClosed()) {
+            if (e instanceof io.vchan.bridge.ring.VchanClosedException && endpoint.isClosed()) {
                 return;
             }
-            fail(e);
+            fail(Failures.toApi(e));
         }
 
         /**
@@ -378,7 +370,7 @@ public final class VchanStage
             if (closing) {
                 return;
             }
-            Duration idle = settings.idleTimeout();
+            Duration idle = settings.idleTimeout().orElseThrow(); // only scheduled with one
             long quietNanos = System.nanoTime() - lastActivity;
             if (quietNanos >= idle.toNanos()) {
                 fail(new VchanIdleTimeoutException("vchan " + target.path(), idle));
@@ -398,7 +390,16 @@ public final class VchanStage
         }
     }
 
-    private static Throwable unwrap(Throwable t) {
-        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    /** The connection's close as the API reports it: failures as the connector's exceptions. */
+    private static CompletionStage<Done> whenClosed(CompletableFuture<Void> closed) {
+        CompletableFuture<Done> done = new CompletableFuture<>();
+        closed.whenComplete((ok, err) -> {
+            if (err != null) {
+                done.completeExceptionally(Failures.toApi(err));
+            } else {
+                done.complete(Done.getInstance());
+            }
+        });
+        return done;
     }
 }

@@ -24,22 +24,35 @@ public final class JnaPlatform implements XenPlatform {
     private final boolean simulated;
     private final DomainId self;
 
-    private JnaPlatform(boolean simulated) throws XenException {
-        this.simulated = XenLibraries.load(simulated);
-        this.self = simulated ? xensimDomain() : readOwnDomain();
+    private JnaPlatform(boolean simulated, XensimOptions options) throws XenException {
+        if (simulated) {
+            XenLibraries.useXensimHost(options.hostDir());
+        }
+        this.simulated = XenLibraries.load(simulated, options.libraryDir());
+        this.self = simulated ? options.domain().orElseGet(JnaPlatform::xensimDomain) : readOwnDomain();
     }
 
     /** Xen if this host runs on Xen, else xensim. */
     public static JnaPlatform detect() throws XenException {
-        return new JnaPlatform(!XenLibraries.xenPresent());
+        return new JnaPlatform(!xenPresent(), XensimOptions.DEFAULTS);
+    }
+
+    /** True on a Xen host: the event-channel device is there. */
+    public static boolean xenPresent() {
+        return XenLibraries.xenPresent();
     }
 
     public static JnaPlatform xen() throws XenException {
-        return new JnaPlatform(false);
+        return new JnaPlatform(false, XensimOptions.DEFAULTS);
     }
 
     public static JnaPlatform xensim() throws XenException {
-        return new JnaPlatform(true);
+        return new JnaPlatform(true, XensimOptions.DEFAULTS);
+    }
+
+    /** xensim with its host, libraries or own domain chosen by the caller instead of the environment. */
+    public static JnaPlatform xensim(XensimOptions options) throws XenException {
+        return new JnaPlatform(true, options);
     }
 
     @Override

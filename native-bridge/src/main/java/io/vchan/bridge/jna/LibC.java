@@ -29,4 +29,6 @@ final class LibC {
     static native int close(int fd);
 
     static native void free(Pointer p);
+
+    static native int setenv(String name, String value, int overwrite);
 }

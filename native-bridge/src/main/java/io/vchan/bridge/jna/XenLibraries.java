@@ -31,7 +31,7 @@ final class XenLibraries {
     }
 
     /** Registers the bindings; true if they are xensim's. Later calls must agree. */
-    static synchronized boolean load(boolean simulated) {
+    static synchronized boolean load(boolean simulated, java.util.Optional<Path> libraryDir) {
         if (loadedSimulated != null) {
             if (loadedSimulated != simulated) {
                 throw new IllegalStateException("Xen libraries already loaded as "
@@ -40,7 +40,7 @@ final class XenLibraries {
             return simulated;
         }
         if (simulated) {
-            Path dir = xensimDir();
+            Path dir = libraryDir.orElseGet(XenLibraries::xensimDir);
             NativeLibrary evtchn = NativeLibrary.getInstance(dir.resolve("libxenevtchn.so.1").toString());
             NativeLibrary gnttab = NativeLibrary.getInstance(dir.resolve("libxengnttab.so.1").toString());
             NativeLibrary store = NativeLibrary.getInstance(dir.resolve("libxenstore.so.4").toString());
@@ -56,6 +56,31 @@ final class XenLibraries {
         loadedSimulated = simulated;
         return simulated;
     }
+
+    /**
+     * Points xensim's libraries at the host in {@code dir} (they read
+     * {@code XENSIM_DIR} at each open). One host per JVM: a second, different
+     * one is refused rather than moving channels already open.
+     */
+    static synchronized void useXensimHost(java.util.Optional<Path> dir) {
+        if (dir.isEmpty()) {
+            return;
+        }
+        String wanted = dir.get().toString();
+        if (hostSet != null) {
+            if (!hostSet.equals(wanted)) {
+                throw new IllegalStateException("this JVM already uses the xensim host " + hostSet
+                        + "; one JVM uses one host, not also " + wanted);
+            }
+            return;
+        }
+        if (!wanted.equals(System.getenv("XENSIM_DIR")) && LibC.setenv("XENSIM_DIR", wanted, 1) != 0) {
+            throw new IllegalStateException("cannot set XENSIM_DIR to " + wanted);
+        }
+        hostSet = wanted;
+    }
+
+    private static String hostSet;
 
     /** True on a Xen host: the event-channel device is there. */
     static boolean xenPresent() {

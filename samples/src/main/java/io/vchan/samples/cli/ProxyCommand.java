@@ -1,12 +1,13 @@
 package io.vchan.samples.cli;
 
 import io.vchan.bridge.ring.VchanPath;
-import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.XenStore;
+import io.vchan.connector.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanBinding;
 import io.vchan.connector.VchanConnection;
 import io.vchan.connector.VchanSettings;
+import io.vchan.connector.impl.VchanRuntime;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -172,7 +173,9 @@ final class ProxyCommand implements Callable<Integer> {
         if (statePath == null) {
             return;
         }
-        try (XenStore xs = vchan.platform().openXenStore(vchan.localDomain(settings))) {
+        // the state key is vchan-socket-proxy's convention, not the connector's: written with the runtime's store
+        VchanRuntime runtime = VchanRuntime.get(system);
+        try (XenStore xs = runtime.platform().openXenStore(runtime.localDomain(settings))) {
             xs.write(0, statePath, "running".getBytes(StandardCharsets.US_ASCII));
         }
     }

@@ -1,7 +1,7 @@
 package io.vchan.samples.cli;
 
 import com.typesafe.config.ConfigFactory;
-import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.samples.vmm.GuestAddress;
 import io.vchan.samples.vmm.GuestInfo;

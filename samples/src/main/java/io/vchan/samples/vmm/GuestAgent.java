@@ -3,7 +3,7 @@ package io.vchan.samples.vmm;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.DomainId;
 import io.vchan.connector.IncomingVchanConnection;
 import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanBinding;

@@ -1,8 +1,8 @@
 package io.vchan.samples.vmm;
 
-import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenStore;
+import io.vchan.connector.DomainId;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;

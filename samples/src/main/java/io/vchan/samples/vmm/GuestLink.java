@@ -2,7 +2,7 @@ package io.vchan.samples.vmm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanConnection;
 import java.util.HashMap;
@@ -10,8 +10,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,8 +1,8 @@
 package io.vchan.samples.vmm;
 
-import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.XenException;
-import io.vchan.connector.Vchan;
+import io.vchan.connector.DomainId;
+import io.vchan.connector.impl.VchanRuntime;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -68,8 +68,9 @@ public final class Manager extends AbstractBehavior<Manager.Command> {
     private Manager(ActorContext<Command> ctx, List<GuestAddress> addresses, LinkSettings settings)
             throws XenException {
         super(ctx);
-        Vchan vchan = Vchan.get(ctx.getSystem());
-        this.directory = new GuestDirectory(vchan.platform().openXenStore(vchan.localDomain(settings.vchan())));
+        // guests' names are the toolstack's XenStore entries, beyond the connector's API: read with its runtime's store
+        VchanRuntime runtime = VchanRuntime.get(ctx.getSystem());
+        this.directory = new GuestDirectory(runtime.platform().openXenStore(runtime.localDomain(settings.vchan())));
         ActorRef<GuestInfo> reports = ctx.messageAdapter(GuestInfo.class, LinkChanged::new);
         for (GuestAddress guest : addresses) {
             if (links.containsKey(guest.name())) {

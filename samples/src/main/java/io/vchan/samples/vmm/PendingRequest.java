@@ -1,7 +1,7 @@
 package io.vchan.samples.vmm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.DomainId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

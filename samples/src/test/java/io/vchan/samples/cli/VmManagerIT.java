@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.vchan.bridge.testing.PeerProcess;
 import io.vchan.bridge.testing.SimulatedHost;
-import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.samples.vmm.GuestStatus;
 import io.vchan.samples.vmm.LinkSettings;

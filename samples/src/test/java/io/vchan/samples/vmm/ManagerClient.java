@@ -1,6 +1,6 @@
 package io.vchan.samples.vmm;
 
-import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.DomainId;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.XenStore;
+import io.vchan.connector.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanSettings;
+import io.vchan.connector.impl.VchanRuntime;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -79,7 +80,8 @@ class VmManagerInJvmTest {
      */
     @Test
     void followsAGuestByNameToTheDomainItIsCreatedInAgain() throws Exception {
-        try (XenStore toolstack = Vchan.get(kit.system()).platform().openXenStore(DomainId.DOM0)) {
+        try (XenStore toolstack = VchanRuntime.get(kit.system()).platform()
+                .openXenStore(io.vchan.bridge.xen.DomainId.DOM0)) {
             toolstack.write(0, "/local/domain/1/name", bytes("vm-a"));
             toolstack.write(0, "/local/domain/2/name", bytes("vm-b"));
             startAgent(1);

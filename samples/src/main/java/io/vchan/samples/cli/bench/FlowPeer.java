@@ -1,6 +1,6 @@
 package io.vchan.samples.cli.bench;
 
-import io.vchan.bridge.xen.DomainId;
+import io.vchan.connector.DomainId;
 import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanConnection;
 import io.vchan.connector.VchanPort;

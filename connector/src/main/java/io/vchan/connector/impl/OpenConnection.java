@@ -1,0 +1,88 @@
+package io.vchan.connector.impl;
+
+import io.vchan.bridge.ring.RingOrders;
+import io.vchan.connector.DomainId;
+import io.vchan.connector.VchanConnection;
+import io.vchan.connector.VchanPort;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.annotation.InternalApi;
+
+/** INTERNAL API: the connection a flow materializes, with the actor that owns its endpoint. */
+@InternalApi
+public record OpenConnection(Target target, RingOrders orders, ActorRef<EndpointProtocol.Command> endpointActor,
+        CompletionStage<Done> whenClosed, ConnectionCounters counters) implements VchanConnection {
+
+    @Override
+    public DomainId localDomain() {
+        return Domains.api(target.self());
+    }
+
+    @Override
+    public DomainId peerDomain() {
+        return Domains.api(target.peer());
+    }
+
+    @Override
+    public VchanPort port() {
+        return target.port();
+    }
+
+    @Override
+    public String xenStorePath() {
+        return target.path();
+    }
+
+    @Override
+    public boolean isServer() {
+        return target.server();
+    }
+
+    @Override
+    public int readRingSize() {
+        return target.server() ? orders.leftSize() : orders.rightSize();
+    }
+
+    @Override
+    public int writeRingSize() {
+        return target.server() ? orders.rightSize() : orders.leftSize();
+    }
+
+    @Override
+    public long bytesIn() {
+        return counters.bytesIn();
+    }
+
+    @Override
+    public long bytesOut() {
+        return counters.bytesOut();
+    }
+
+    @Override
+    public long notificationsIn() {
+        return counters.notificationsIn();
+    }
+
+    @Override
+    public long notificationsOut() {
+        return counters.notificationsOut();
+    }
+
+    @Override
+    public long ringFullWaits() {
+        return counters.ringFullWaits();
+    }
+
+    @Override
+    public long ringWrites() {
+        return counters.ringWrites();
+    }
+
+    @Override
+    public String toString() {
+        return "VchanConnection(" + (target.server() ? "server " : "client ") + target.self() + "<->"
+                + target.peer() + " port " + target.port() + " at " + target.path() + ", rings read "
+                + readRingSize() + " / write " + writeRingSize() + ")";
+    }
+}
