@@ -13,6 +13,7 @@ public record DomainId(int value) implements Comparable<DomainId> {
     public static final DomainId DOM0 = new DomainId(0);
 
     /**
+     * @param value the domain id, 0..{@value #MAX}
      * @throws IllegalArgumentException if {@code value} is outside 0..{@value #MAX}
      */
     public DomainId {

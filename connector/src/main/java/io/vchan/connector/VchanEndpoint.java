@@ -8,6 +8,7 @@ import io.vchan.connector.impl.EndpointProtocol.Data;
 import io.vchan.connector.impl.EndpointProtocol.Failed;
 import io.vchan.connector.impl.EndpointProtocol;
 import io.vchan.connector.impl.Failures;
+import io.vchan.connector.impl.Target;
 import io.vchan.connector.impl.VchanRuntime;
 import java.util.List;
 import java.util.Optional;
@@ -33,7 +34,14 @@ import org.apache.pekko.util.ByteString;
 public final class VchanEndpoint implements AutoCloseable {
 
     /** What {@link #shutdown} stops. */
-    public enum ShutdownMode { READ, WRITE, READ_WRITE }
+    public enum ShutdownMode {
+        /** Reading: pending and later reads end with end of stream. */
+        READ,
+        /** Writing: after the writes before it, the peer is told we write no more (extension E1). */
+        WRITE,
+        /** Both. */
+        READ_WRITE
+    }
 
     private final EndpointHandle handle;
     private final RingEndpoint ring;
@@ -66,8 +74,8 @@ public final class VchanEndpoint implements AutoCloseable {
             VchanSettings settings) {
         VchanRuntime runtime = vchan.runtime();
         DomainId self = vchan.localDomain(settings);
-        String path = port.path(self, peer);
-        return open(runtime, settings, port, runtime.publisher(Domains.bridge(self), Domains.bridge(peer), path,
+        Target target = new Target(true, Domains.bridge(self), Domains.bridge(peer), port, port.path(self, peer));
+        return open(runtime, settings, target, runtime.publisher(target.self(), target.peer(), target.path(),
                 settings));
     }
 
@@ -84,14 +92,16 @@ public final class VchanEndpoint implements AutoCloseable {
             VchanSettings settings) {
         VchanRuntime runtime = vchan.runtime();
         DomainId self = vchan.localDomain(settings);
-        String path = port.path(server, self);
-        return open(runtime, settings, port, runtime.connector(Domains.bridge(self), Domains.bridge(server), path,
+        Target target = new Target(false, Domains.bridge(self), Domains.bridge(server), port,
+                port.path(server, self));
+        return open(runtime, settings, target, runtime.connector(target.self(), target.peer(), target.path(),
                 settings));
     }
 
-    private static CompletionStage<VchanEndpoint> open(VchanRuntime runtime, VchanSettings settings, VchanPort port,
+    private static CompletionStage<VchanEndpoint> open(VchanRuntime runtime, VchanSettings settings, Target target,
             EndpointOpener opener) {
-        EndpointHandle handle = runtime.spawnEndpoint(opener, settings);
+        VchanPort port = target.port();
+        EndpointHandle handle = runtime.spawnEndpoint(target, opener, settings);
         CompletableFuture<VchanEndpoint> result = new CompletableFuture<>();
         handle.actor().tell(new EndpointProtocol.AwaitPeer(err -> {
             if (err != null) {

@@ -11,6 +11,7 @@ import io.vchan.bridge.ring.VchanPath;
 public record VchanPort(String name) {
 
     /**
+     * @param name the port name
      * @throws IllegalArgumentException if {@code name} is not a valid port name
      */
     public VchanPort {

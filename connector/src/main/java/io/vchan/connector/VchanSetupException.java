@@ -11,6 +11,7 @@ public class VchanSetupException extends VchanException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The platform's errno, or 0. */
     private final int errno;
 
     /**
@@ -24,8 +25,9 @@ public class VchanSetupException extends VchanException {
     }
 
     /**
-     * The errno the platform reported, e.g. 13 ({@code EACCES}) for keys the
-     * peer may not read; 0 where the failure was not a platform call's.
+     * The errno the platform reported, e.g. 13 ({@code EACCES}) for keys this
+     * domain may not read, 3 ({@code ESRCH}) for a peer domain that does not
+     * exist; 0 where the failure was not a platform call's.
      *
      * @return the errno, or 0
      */

@@ -12,6 +12,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -58,8 +59,10 @@ class CoordinatedShutdownTest {
         VchanPort port = VchanPort.of("cs" + ProcessHandle.current().pid() % 100_000);
 
         // the server echoes; its binding stays up until shutdown
+        CompletableFuture<VchanConnection> served = new CompletableFuture<>();
         VchanBinding binding = server.bind(CLIENT, port, server.settings().withLocalDomain(SERVER))
-                .to(Sink.foreach(c -> c.handleWith(Flow.of(ByteString.class), serverSystem)))
+                .to(Sink.foreach(c -> c.flow().joinMat(Flow.of(ByteString.class), Keep.left()).run(serverSystem)
+                        .thenAccept(served::complete)))
                 .run(serverSystem).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
         // the client sends one line, then keeps its side open: only the server's close can end its stream
@@ -74,12 +77,12 @@ class CoordinatedShutdownTest {
                 .runFold(ByteString.emptyByteString(), ByteString::concat, clientSystem)
                 .toCompletableFuture();
 
-        // by the last phase before termination, the channel must be unbound and closed, the client told
+        // by the last phase before termination, the binding must be unbound and the channel closed and released
         CompletableFuture<String> atTermination = new CompletableFuture<>();
         CoordinatedShutdown.get(serverSystem).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
                 "observe", () -> {
                     atTermination.complete("unbound=" + binding.whenUnbound().toCompletableFuture().isDone()
-                            + " clientEnded=" + received.isDone());
+                            + " closed=" + served.join().whenClosed().toCompletableFuture().isDone());
                     return CompletableFuture.completedFuture(Done.getInstance());
                 });
         echoed.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS); // connected both ways
@@ -87,8 +90,9 @@ class CoordinatedShutdownTest {
         serverSystem.terminate(); // runs the coordinated shutdown, as a service's stop does
         serverSystem.getWhenTerminated().toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
-        assertEquals("unbound=true clientEnded=true", atTermination.get(1, TimeUnit.SECONDS));
-        assertEquals("hello", received.get(1, TimeUnit.SECONDS).utf8String(), "an orderly end after the data");
+        assertEquals("unbound=true closed=true", atTermination.get(1, TimeUnit.SECONDS));
+        // closed, not dropped: the client's stream ends normally, after the data
+        assertEquals("hello", received.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).utf8String());
         VchanRuntime.get(serverSystem).whenReleased().toCompletableFuture().get(TIMEOUT.toSeconds(),
                 TimeUnit.SECONDS);
     }

@@ -20,11 +20,15 @@ import org.apache.pekko.util.ByteString;
  */
 final class ChunkedRing {
 
+    private final Target target;
     private final RingEndpoint endpoint;
     private final ConnectionCounters counters;
     private final int chunkSize;
+    /** Begun when a write found the ring full; committed once bytes go in again. */
+    private RingFullEvent fullSince;
 
-    ChunkedRing(RingEndpoint endpoint, ConnectionCounters counters, int chunkSize) {
+    ChunkedRing(Target target, RingEndpoint endpoint, ConnectionCounters counters, int chunkSize) {
+        this.target = target;
         this.endpoint = endpoint;
         this.counters = counters;
         this.chunkSize = chunkSize;
@@ -72,6 +76,7 @@ final class ChunkedRing {
                     }
                     if (endpoint.armWriteWakeup() == 0) {
                         ConnectionCounters.add(counters.ringFullWaits, 1);
+                        ringFull();
                         return total;
                     }
                 }
@@ -86,7 +91,23 @@ final class ChunkedRing {
         } finally {
             if (total > 0) {
                 ConnectionCounters.add(counters.bytesOut, total);
+                roomAgain();
             }
+        }
+    }
+
+    private void ringFull() {
+        if (fullSince == null) {
+            fullSince = new RingFullEvent();
+            fullSince.of(target);
+            fullSince.begin();
+        }
+    }
+
+    private void roomAgain() {
+        if (fullSince != null) {
+            fullSince.commit();
+            fullSince = null;
         }
     }
 

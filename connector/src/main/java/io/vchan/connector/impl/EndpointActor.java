@@ -77,24 +77,30 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
     private final List<Consumer<Throwable>> peerWaiters = new ArrayList<>();
     private Consumer<Throwable> shutdownAfterWrites;
+    private final Target target;
+    private final ConnectionLog log;
+    private boolean toldConnected;
 
     /**
+     * @param target   the channel, for what the log says of it
      * @param opener   makes the endpoint (publishes or connects); its blocking steps run on {@code blocking}
      * @param opened   completed with the endpoint once it exists (or the set-up failure)
      * @param closed   completed when the endpoint is closed and released (exceptionally on failure)
      * @param route    where the port's events go: here, unless a stage takes them
      */
-    public static Behavior<Command> create(EventLoop loop, EndpointOpener opener, Executor blocking,
+    public static Behavior<Command> create(Target target, EventLoop loop, EndpointOpener opener, Executor blocking,
             int readChunkSize, int spinBeforeSleep, ConnectionCounters counters, EventRoute route,
             CompletableFuture<RingEndpoint> opened, CompletableFuture<Void> closed) {
-        return Behaviors.setup(ctx -> new EndpointActor(ctx, loop, opener, blocking, readChunkSize,
+        return Behaviors.setup(ctx -> new EndpointActor(ctx, target, loop, opener, blocking, readChunkSize,
                 spinBeforeSleep, counters, route, opened, closed));
     }
 
-    private EndpointActor(ActorContext<Command> ctx, EventLoop loop, EndpointOpener opener,
+    private EndpointActor(ActorContext<Command> ctx, Target target, EventLoop loop, EndpointOpener opener,
             Executor blocking, int readChunkSize, int spinBeforeSleep, ConnectionCounters counters,
             EventRoute route, CompletableFuture<RingEndpoint> opened, CompletableFuture<Void> closed) {
         super(ctx);
+        this.target = target;
+        this.log = new ConnectionLog(target);
         this.loop = loop;
         this.readChunkSize = readChunkSize;
         this.spinBeforeSleep = spinBeforeSleep;
@@ -156,7 +162,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
 
     private Behavior<Command> onOpened(Opened m) {
         endpoint = m.endpoint();
-        ring = new ChunkedRing(endpoint, counters, readChunkSize);
+        ring = new ChunkedRing(target, endpoint, counters, readChunkSize);
         var self = getContext().getSelf();
         Runnable toActor = () -> self.tell(PortFired.INSTANCE);
         loop.register(endpoint.eventChannels(), endpoint.port(), endpoint.peerDomain(), endpoint::peerDomainGone,
@@ -266,6 +272,14 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         return Behaviors.stopped();
     }
 
+    /** Once per connection: when both ends are there. */
+    private void tellConnected() {
+        if (!toldConnected) {
+            toldConnected = true;
+            log.connected(endpoint.orders());
+        }
+    }
+
     private String describe() {
         return endpoint != null ? endpoint.path() : "(not yet open)";
     }
@@ -277,6 +291,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
                 // answered before replying: a reply that throws must not be answered again
                 List<Consumer<Throwable>> answered = List.copyOf(peerWaiters);
                 peerWaiters.clear();
+                tellConnected();
                 answered.forEach(w -> w.accept(null));
             }
             if (!peerWaiters.isEmpty()) {
@@ -369,6 +384,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             return;
         }
         released = true;
+        log.releasing();
         givenUp.complete(null);
         Object late = handoff.getAndSet(STOPPED);
         RingEndpoint ep = endpoint != null ? endpoint : late instanceof RingEndpoint r ? r : null;
@@ -382,8 +398,10 @@ public final class EndpointActor extends AbstractBehavior<Command> {
                 }
             } finally {
                 if (failure == null) {
+                    log.closed(counters);
                     closed.complete(null);
                 } else {
+                    log.failed(failure, counters);
                     closed.completeExceptionally(failure);
                 }
             }

@@ -1,6 +1,7 @@
 package io.vchan.connector.impl;
 
 import io.vchan.bridge.ring.NoSuchPeerDomainException;
+import io.vchan.bridge.xen.Errno;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.connector.VchanClosedException;
 import io.vchan.connector.VchanConnectTimeoutException;
@@ -55,7 +56,7 @@ public final class Failures {
             return new VchanSetupException(m, x.errno(), t);
         }
         if (t instanceof NoSuchPeerDomainException) {
-            return new VchanSetupException(m, 0, t);
+            return new VchanSetupException(m, Errno.ESRCH, t); // no such domain, as Xen's calls say it
         }
         return new VchanException(m, t);
     }

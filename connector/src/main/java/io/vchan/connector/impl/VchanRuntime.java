@@ -159,18 +159,26 @@ public final class VchanRuntime implements Extension {
     }
 
     /** Spawns the actor that will own an endpoint made by {@code opener}. */
-    public EndpointHandle spawnEndpoint(EndpointOpener opener, VchanSettings s) {
+    public EndpointHandle spawnEndpoint(Target target, EndpointOpener opener, VchanSettings s) {
         ConnectionCounters counters = new ConnectionCounters();
         EventRoute route = new EventRoute();
         CompletableFuture<RingEndpoint> opened = new CompletableFuture<>();
         CompletableFuture<Void> closed = new CompletableFuture<>();
         ActorRef<EndpointProtocol.Command> ref = system.systemActorOf(
-                EndpointActor.create(loop, opener, blocking(s), s.readChunkSize(), s.spinBeforeSleep(), counters,
+                EndpointActor.create(target, loop, opener, blocking(s), s.readChunkSize(), s.spinBeforeSleep(), counters,
                         route, opened, closed),
                 "vchan-endpoint-" + names.incrementAndGet(), Props.empty());
-        EndpointHandle handle = new EndpointHandle(ref, opened, closed, counters, route);
+        CompletableFuture<Done> whenClosed = new CompletableFuture<>();
+        closed.whenComplete((ok, err) -> {
+            if (err != null) {
+                whenClosed.completeExceptionally(Failures.toApi(err));
+            } else {
+                whenClosed.complete(Done.getInstance());
+            }
+        });
+        EndpointHandle handle = new EndpointHandle(ref, opened, closed, whenClosed, counters, route);
         endpoints.add(handle);
-        closed.whenComplete((ok, err) -> endpoints.remove(handle));
+        whenClosed.whenComplete((ok, err) -> endpoints.remove(handle));
         return handle;
     }
 
@@ -188,10 +196,10 @@ public final class VchanRuntime implements Extension {
     }
 
     private CompletionStage<Done> closeAll() {
-        List<CompletableFuture<Void>> all = endpoints.stream()
+        List<CompletableFuture<Done>> all = endpoints.stream()
                 .map(h -> {
                     h.actor().tell(EndpointProtocol.Close.INSTANCE);
-                    return h.closed().exceptionally(e -> null);
+                    return h.whenClosed().toCompletableFuture().exceptionally(e -> Done.getInstance());
                 })
                 .toList();
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());

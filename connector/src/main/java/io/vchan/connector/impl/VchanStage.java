@@ -165,7 +165,7 @@ public final class VchanStage
                 flush();
             });
             onReleased = createAsyncCallback(this::released);
-            handle = runtime.spawnEndpoint(opener, settings);
+            handle = runtime.spawnEndpoint(target, opener, settings);
             handle.actor().tell(new EndpointProtocol.AwaitPeer(onPeer::invoke));
             handle.closed().whenComplete((ok, err) -> onReleased.invoke(
                     Optional.ofNullable(err).map(Failures::toApi)));
@@ -180,11 +180,11 @@ public final class VchanStage
                 return;
             }
             endpoint = handle.opened().join(); // completed before the actor answers AwaitPeer
-            ring = new ChunkedRing(endpoint, handle.counters(), settings.readChunkSize());
+            ring = new ChunkedRing(target, endpoint, handle.counters(), settings.readChunkSize());
             // From here on the ring is ours: its events too. We look at it right after, so none is missed.
             handle.route().take(() -> onPortFired.invoke(Done.getInstance()));
             connection.complete(new OpenConnection(target, endpoint.orders(), handle.actor(),
-                    whenClosed(handle.closed()), handle.counters()));
+                    handle.whenClosed(), handle.counters()));
             touch();
             settings.idleTimeout().ifPresent(idle -> scheduleOnce(IDLE, idle));
             if (!hasBeenPulled(in) && !isClosed(in)) {
@@ -388,18 +388,5 @@ public final class VchanStage
                 handle.actor().tell(EndpointProtocol.Close.INSTANCE);
             }
         }
-    }
-
-    /** The connection's close as the API reports it: failures as the connector's exceptions. */
-    private static CompletionStage<Done> whenClosed(CompletableFuture<Void> closed) {
-        CompletableFuture<Done> done = new CompletableFuture<>();
-        closed.whenComplete((ok, err) -> {
-            if (err != null) {
-                done.completeExceptionally(Failures.toApi(err));
-            } else {
-                done.complete(Done.getInstance());
-            }
-        });
-        return done;
     }
 }

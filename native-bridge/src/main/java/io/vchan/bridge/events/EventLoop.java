@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A fixed number of threads (default 1) that wait on the event channels of
@@ -23,7 +23,7 @@ import java.util.logging.Logger;
  */
 public final class EventLoop implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(EventLoop.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
 
     private final XenPlatform platform;
     private final List<Worker> workers = new ArrayList<>();
@@ -138,7 +138,7 @@ public final class EventLoop implements AutoCloseable {
             try {
                 watch.watch(key, peer, onGone);
             } catch (XenException e) {
-                LOG.log(Level.WARNING, "cannot watch " + peer + "; its destruction will go unnoticed", e);
+                LOG.warn("cannot watch " + peer + "; its destruction will go unnoticed", e);
             }
         }
     }
@@ -157,7 +157,7 @@ public final class EventLoop implements AutoCloseable {
         try {
             return platform.destroyShowsOnlyInStore(peer);
         } catch (XenException e) {
-            LOG.log(Level.WARNING, "cannot ask about " + peer + "; its destruction will go unnoticed", e);
+            LOG.warn("cannot ask about " + peer + "; its destruction will go unnoticed", e);
             return false;
         }
     }
@@ -169,7 +169,7 @@ public final class EventLoop implements AutoCloseable {
                 try {
                     peerDomains = new PeerDomainWatch(storeWatches(DomainId.DOM0));
                 } catch (XenException e) {
-                    LOG.log(Level.WARNING, "no XenStore to watch peer domains with", e);
+                    LOG.warn("no XenStore to watch peer domains with", e);
                 }
             }
         }
@@ -201,14 +201,14 @@ public final class EventLoop implements AutoCloseable {
             }
         } catch (XenException e) {
             if (!closed) {
-                LOG.log(Level.WARNING, "event channels of " + h.domain() + " failed; waking all its endpoints", e);
+                LOG.warn("event channels of " + h.domain() + " failed; waking all its endpoints", e);
                 retire(h);
                 if (ports != null) {
                     ports.values().forEach(Runnable::run);
                 }
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "an event listener failed", e);
+            LOG.error("an event listener failed", e);
         }
     }
 
@@ -237,7 +237,7 @@ public final class EventLoop implements AutoCloseable {
         try {
             h.unmask(port);
         } catch (XenException e) {
-            LOG.log(Level.FINE, "port " + port + " was unbound before its event was handled", e);
+            LOG.debug("port " + port + " was unbound before its event was handled", e);
         }
     }
 
@@ -295,7 +295,7 @@ public final class EventLoop implements AutoCloseable {
                 try {
                     waiter.await(-1, EventLoop.this::dispatch);
                 } catch (XenException e) {
-                    LOG.log(Level.SEVERE, "event wait failed", e);
+                    LOG.error("event wait failed", e);
                     return;
                 }
             }

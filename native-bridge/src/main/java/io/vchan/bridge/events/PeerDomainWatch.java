@@ -5,8 +5,8 @@ import io.vchan.bridge.xen.XenException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tells endpoints that their peer's domain was destroyed. On real Xen that is
@@ -23,7 +23,7 @@ import java.util.logging.Logger;
  */
 final class PeerDomainWatch {
 
-    private static final Logger LOG = Logger.getLogger(PeerDomainWatch.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PeerDomainWatch.class);
 
     private final StoreWatches watches;
     /** Registrations by key; each names its peer and what to run once it is gone. */
@@ -90,7 +90,7 @@ final class PeerDomainWatch {
                 return;
             }
         } catch (XenException e) {
-            LOG.log(Level.WARNING, "cannot read " + domainPath(peer) + "; its destruction may go unnoticed", e);
+            LOG.warn("cannot read " + domainPath(peer) + "; its destruction may go unnoticed", e);
             return;
         }
         // Tell first, log after, in a plain loop: this runs once per dead peer, so always cold, and
@@ -102,8 +102,6 @@ final class PeerDomainWatch {
                 told++;
             }
         }
-        if (LOG.isLoggable(Level.FINE)) {
-            LOG.fine(peer + " was destroyed: told its " + told + " endpoint(s)");
-        }
+        LOG.debug("{} was destroyed: told its {} endpoint(s)", peer, told);
     }
 }

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One XenStore connection of a local domain and one thread that waits for its
@@ -25,7 +25,7 @@ import java.util.logging.Logger;
  */
 public final class StoreWatches implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(StoreWatches.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(StoreWatches.class);
     /** Longest sleep between looks at the closed flag. */
     private static final long WAKE_MILLIS = 250;
 
@@ -72,7 +72,7 @@ public final class StoreWatches implements AutoCloseable {
                 try {
                     store.unwatch(path, token);
                 } catch (XenException e) {
-                    LOG.log(Level.FINE, "unwatch of " + path + " failed", e);
+                    LOG.debug("unwatch of " + path + " failed", e);
                 }
             }
         }
@@ -145,7 +145,7 @@ public final class StoreWatches implements AutoCloseable {
         } catch (XenException | RuntimeException e) {
             failure = e;
             if (!closed) {
-                LOG.log(Level.WARNING, "XenStore watches of " + store.domain() + " failed; "
+                LOG.warn("XenStore watches of " + store.domain() + " failed; "
                         + watches.size() + " pending wait(s) fail", e);
             }
         }
@@ -201,7 +201,7 @@ public final class StoreWatches implements AutoCloseable {
         try {
             store.watch(home, "wake");
         } catch (XenException | RuntimeException e) {
-            LOG.log(Level.FINE, "could not wake the watch thread; it stops at its next look", e);
+            LOG.debug("could not wake the watch thread; it stops at its next look", e);
         }
     }
 
@@ -210,7 +210,7 @@ public final class StoreWatches implements AutoCloseable {
         try {
             r.run();
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "the handler of a XenStore watch on " + w.path + " failed", e);
+            LOG.error("the handler of a XenStore watch on " + w.path + " failed", e);
         }
     }
 

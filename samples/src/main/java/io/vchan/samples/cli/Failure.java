@@ -6,6 +6,8 @@ import io.vchan.bridge.ring.VchanConnectTimeoutException;
 import io.vchan.bridge.ring.VchanProtocolException;
 import io.vchan.bridge.xen.Errno;
 import io.vchan.bridge.xen.XenException;
+import io.vchan.connector.VchanException;
+import io.vchan.connector.VchanSetupException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -15,13 +17,17 @@ record Failure(int exitCode, String message) {
     static Failure of(Throwable t) {
         Throwable cause = rootCause(t);
         int code;
-        if (cause instanceof VchanConnectTimeoutException || cause instanceof NoSuchPeerDomainException) {
+        if (cause instanceof VchanConnectTimeoutException || cause instanceof NoSuchPeerDomainException
+                || cause instanceof io.vchan.connector.VchanConnectTimeoutException
+                || cause instanceof VchanSetupException s && s.errno() == Errno.ESRCH) {
             code = ExitCodes.PEER_ABSENT;
-        } else if (cause instanceof XenException x && (x.errno() == Errno.EACCES || x.errno() == Errno.EPERM)) {
+        } else if (cause instanceof XenException x && (x.errno() == Errno.EACCES || x.errno() == Errno.EPERM)
+                || cause instanceof VchanSetupException s && (s.errno() == Errno.EACCES || s.errno() == Errno.EPERM)) {
             code = ExitCodes.PERMISSION;
-        } else if (cause instanceof VchanProtocolException) {
+        } else if (cause instanceof VchanProtocolException
+                || cause instanceof io.vchan.connector.VchanProtocolException) {
             code = ExitCodes.PROTOCOL;
-        } else if (cause instanceof VchanClosedException) {
+        } else if (cause instanceof VchanClosedException || cause instanceof io.vchan.connector.VchanClosedException) {
             code = ExitCodes.PEER_CLOSED;
         } else if (cause instanceof IllegalArgumentException) {
             code = ExitCodes.USAGE;
@@ -34,11 +40,12 @@ record Failure(int exitCode, String message) {
 
     /**
      * The failure that says what went wrong: streams wrap it (an incomplete
-     * stdout write, a completion), the person wants the vchan cause.
+     * stdout write, a completion), the person wants the vchan cause. The
+     * connector reports its own exceptions; the bench's raw peer, the bridge's.
      */
     private static Throwable rootCause(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof VchanConnectTimeoutException || c instanceof NoSuchPeerDomainException
+            if (c instanceof VchanException || c instanceof VchanConnectTimeoutException || c instanceof NoSuchPeerDomainException
                     || c instanceof XenException
                     || c instanceof VchanProtocolException || c instanceof VchanClosedException
                     || c instanceof IllegalArgumentException) {

@@ -79,12 +79,9 @@ class RealXenJavaAcrossDomainsIT extends RealXenSuite {
                 xenstore-watch /local/domain/$domid | while read -r _; do
                     xenstore-exists /local/domain/$domid/domid || { now; echo "node-gone $REPLY"; break; }
                 done &
-                # the library's own word of the moment it learned (FINE), stamped by the JVM
-                printf '%%s\\n' handlers=java.util.logging.ConsoleHandler java.util.logging.ConsoleHandler.level=FINE \\
-                    io.vchan.bridge.events.PeerDomainWatch.level=FINE \\
-                    'java.util.logging.SimpleFormatter.format=%%1$tQ %%5$s%%n' > /var/tmp/doom-logging.properties
+                # the library's own word of the moment it learned (its debug line), stamped as it arrives
                 timeout 90 "$XENVM_JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:+UseSerialGC \\
-                    -Djava.util.logging.config.file=/var/tmp/doom-logging.properties -Djava.io.tmpdir=/var/tmp \\
+                    -Dorg.slf4j.simpleLogger.log.io.vchan.bridge.events.PeerDomainWatch=debug -Djava.io.tmpdir=/var/tmp \\
                     -Djna.tmpdir=/var/tmp -XX:ErrorFile="$XENVM_WORK/hs_err_%%p.log" \\
                     -cp %s:%s io.vchan.samples.xenvm.FlowUntilPeerDies $domid doom 2> >(stamp > /var/tmp/doom.err) | {
                     read -r started; echo "dom0: $started"
@@ -98,11 +95,11 @@ class RealXenJavaAcrossDomainsIT extends RealXenSuite {
         assertEquals("6", line(out, "dom0: exit"), "dom0's Flow must fail (6)\n" + out);
         long destroyStart = Long.parseLong(line(out, "destroy-start"));
         long destroyEnd = Long.parseLong(line(out, "destroy-end"));
-        // stderr: the library's FINE line when it learned, the JVM's own stamp first
+        // stderr: the library's debug line when it learned, stamped by the shell as it read it
         String[] logged = out.lines().filter(l -> l.startsWith("stderr ") && l.contains(" was destroyed: told "))
                 .findFirst().orElseThrow(() -> new AssertionError("the library did not say it learned\n" + out))
                 .split(" ");
-        long known = Long.parseLong(logged[2]);
+        long known = Long.parseLong(logged[1]);
         String err = line(out, "dom0: flow-failed");
         long seen = Long.parseLong(err.split(" ")[0]);
         long nodeGone = Long.parseLong(line(out, "node-gone"));
