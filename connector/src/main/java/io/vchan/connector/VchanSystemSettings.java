@@ -34,9 +34,10 @@ public final class VchanSystemSettings {
     private final Optional<Path> xensimHostDir;
     private final Optional<Path> xensimLibraryDir;
     private final Optional<DomainId> xensimDomain;
+    private final Optional<String> inJvmHost;
 
     private VchanSystemSettings(Platform platform, int eventLoopThreads, Optional<Path> xensimHostDir,
-            Optional<Path> xensimLibraryDir, Optional<DomainId> xensimDomain) {
+            Optional<Path> xensimLibraryDir, Optional<DomainId> xensimDomain, Optional<String> inJvmHost) {
         this.platform = Objects.requireNonNull(platform, "platform");
         if (eventLoopThreads <= 0) {
             throw new IllegalArgumentException("vchan.event-loop-threads must be positive, not " + eventLoopThreads);
@@ -45,6 +46,7 @@ public final class VchanSystemSettings {
         this.xensimHostDir = xensimHostDir;
         this.xensimLibraryDir = xensimLibraryDir;
         this.xensimDomain = xensimDomain;
+        this.inJvmHost = inJvmHost;
     }
 
     /**
@@ -62,7 +64,8 @@ public final class VchanSystemSettings {
                 section.getInt("event-loop-threads"),
                 path(x.getString("host-dir")),
                 path(x.getString("library-dir")),
-                domain.equals("auto") ? Optional.empty() : Optional.of(DomainId.of(parseDomain(domain))));
+                domain.equals("auto") ? Optional.empty() : Optional.of(DomainId.of(parseDomain(domain))),
+                Optional.of(section.getString("in-jvm.host")).filter(h -> !h.isBlank()));
     }
 
     /**
@@ -123,10 +126,18 @@ public final class VchanSystemSettings {
         return xensimDomain;
     }
 
+    /**
+     * @return the in-JVM host this system shares with others of the same name in this JVM; empty: a host of
+     *         its own
+     */
+    public Optional<String> inJvmHost() {
+        return inJvmHost;
+    }
+
     @Override
     public String toString() {
         return "VchanSystemSettings(platform=" + platform + ", eventLoopThreads=" + eventLoopThreads
                 + ", xensimHostDir=" + xensimHostDir + ", xensimLibraryDir=" + xensimLibraryDir
-                + ", xensimDomain=" + xensimDomain + ")";
+                + ", xensimDomain=" + xensimDomain + ", inJvmHost=" + inJvmHost + ")";
     }
 }

@@ -103,7 +103,7 @@ public final class VchanRuntime implements Extension {
         return switch (s.platform()) {
             case XEN -> JnaPlatform.xen();
             case XENSIM -> JnaPlatform.xensim(xensim);
-            case IN_JVM -> new InMemoryPlatform();
+            case IN_JVM -> s.inJvmHost().map(InJvmHosts::lease).orElseGet(InMemoryPlatform::new);
             case AUTO -> {
                 if (JnaPlatform.xenPresent()) {
                     yield JnaPlatform.xen();

@@ -79,6 +79,21 @@ final class HandleRegistry {
         return waiters.size();
     }
 
+    /** Closes every handle open as {@code domain}, outside the lock, as a process's death does. */
+    void closeDomain(DomainId domain) {
+        List<AutoCloseable> open;
+        synchronized (this) {
+            open = new ArrayList<>(handles.stream().filter(h -> h.domain().equals(domain)).toList());
+        }
+        for (AutoCloseable c : open) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing the rest matters more
+            }
+        }
+    }
+
     /** Refuses new handles and closes every open one, outside the lock: closing calls back here. */
     void closeAll() {
         List<AutoCloseable> open;

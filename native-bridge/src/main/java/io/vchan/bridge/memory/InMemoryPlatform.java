@@ -18,8 +18,8 @@ import io.vchan.bridge.xen.XenStore;
  *
  * <p>Where it differs from Xen: several grant refs map as one buffer only if
  * they are consecutive pages of one share; a buffer stays readable after
- * unmap or revoke (Java cannot unmap it); there is no process death, only
- * closing. {@link #resources()} counts what is held, for leak checks;
+ * unmap or revoke (Java cannot unmap it); a process's death is {@link #crash}
+ * of its domain. {@link #resources()} counts what is held, for leak checks;
  * {@link #close()} closes every handle still open.
  */
 public final class InMemoryPlatform implements XenPlatform {
@@ -74,6 +74,16 @@ public final class InMemoryPlatform implements XenPlatform {
     public Resources resources() {
         return new Resources(registry.handleCount(), registry.waiterCount(), grants.grantCount(),
                 grants.mappingCount(), ports.count(), store.watchCount(), store.transactionCount());
+    }
+
+    /**
+     * What the death of every process of {@code domain} does on Xen: the kernel
+     * closes their handles, so mappings go (with their unmap notifications,
+     * which tell peers), ports are unbound and XenStore connections closed. Nothing
+     * of the vchan protocol's own close happens. The domain may open handles again.
+     */
+    public void crash(DomainId domain) {
+        registry.closeDomain(domain);
     }
 
     /** Closes every handle and waiter still open; later opens fail with ECONNREFUSED. */

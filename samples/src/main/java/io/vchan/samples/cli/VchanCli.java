@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,6 +21,9 @@ import picocli.CommandLine.Command;
 public final class VchanCli {
 
     public static void main(String[] args) {
+        // SLF4J set up before any other thread logs: set up concurrently, it replays the early
+        // calls with a warning on stderr, which carries the tool's one line of failure
+        LoggerFactory.getILoggerFactory();
         System.exit(run(args));
     }
 

@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.vchan.bridge.xen.XenStore;
 import io.vchan.connector.DomainId;
-import io.vchan.connector.Vchan;
 import io.vchan.connector.VchanSettings;
 import io.vchan.connector.impl.VchanRuntime;
+import io.vchan.testkit.VchanTestKit;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -18,27 +17,64 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The manager and three agents in this JVM over the in-JVM platform, each agent as its own domain. */
+/**
+ * The manager in dom0 and the guest agents, each as its own domain, in two actor systems of this JVM on one
+ * in-JVM host (the vchan testkit's); after each test, with the manager and the agents stopped, the host holds
+ * what it held before.
+ */
 class VmManagerInJvmTest {
 
+    private static final String HOST = "vm-manager-in-jvm";
     private static final List<DomainId> GUESTS = List.of(DomainId.of(1), DomainId.of(2), DomainId.of(3));
 
-    private final ActorTestKit kit = ActorTestKit.create("VmManagerInJvmTest",
-            ConfigFactory.parseString("vchan.platform = in-jvm").withFallback(ConfigFactory.load()));
-    private final VchanSettings settings = Vchan.get(kit.system()).settings();
+    private final ActorTestKit kit = ActorTestKit.create("manager", VchanTestKit.config(HOST));
+    private final ActorTestKit guests = ActorTestKit.create("guests", VchanTestKit.config(HOST));
+    private final VchanTestKit managerVchan = VchanTestKit.create(kit.system(), DomainId.DOM0);
+    private final VchanTestKit guestsVchan = VchanTestKit.create(guests.system(), DomainId.of(1), DomainId.of(2),
+            DomainId.of(3), DomainId.of(4));
+    private final VchanSettings settings = managerVchan.settingsAs(DomainId.DOM0);
     private final Map<Integer, GuestAgent.Running> agents = new HashMap<>();
+    private ActorRef<Manager.Command> managerRef;
+
+    @BeforeEach
+    void baseline() {
+        // both systems' event loops hold their handles now: what the host must hold again after the test
+        managerVchan.recordBaseline();
+        guestsVchan.recordBaseline();
+    }
 
     @AfterEach
-    void shutdown() {
-        kit.shutdownTestKit();
+    void shutdown() throws Exception {
+        try {
+            if (managerRef != null) {
+                kit.stop(managerRef);
+            }
+            for (GuestAgent.Running agent : agents.values()) {
+                agent.stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+            managerVchan.assertNoLeaks();
+            guestsVchan.assertNoLeaks();
+        } finally {
+            kit.shutdownTestKit();
+            guests.shutdownTestKit();
+        }
     }
 
     private void startAgent(int domain) throws Exception {
-        agents.put(domain, GuestAgent.serve(kit.system(), DomainId.DOM0, AgentProtocol.PORT,
-                settings.withLocalDomain(domain), connection -> { }).toCompletableFuture().get(10, TimeUnit.SECONDS));
+        agents.put(domain, GuestAgent.serve(guests.system(), DomainId.DOM0, AgentProtocol.PORT,
+                guestsVchan.settingsAs(DomainId.of(domain)), connection -> { })
+                .toCompletableFuture().get(10, TimeUnit.SECONDS));
+    }
+
+    private ManagerClient spawnManager(Behavior<Manager.Command> behavior) {
+        managerRef = kit.spawn(behavior, "manager");
+        return new ManagerClient(managerRef, kit.system());
     }
 
     @Test
@@ -46,8 +82,7 @@ class VmManagerInJvmTest {
         for (DomainId g : GUESTS) {
             startAgent(g.value());
         }
-        ManagerClient manager = new ManagerClient(kit.spawn(Manager.forDomains(GUESTS,
-                LinkSettings.defaults(settings.withLocalDomain(0))), "manager"), kit.system());
+        ManagerClient manager = spawnManager(Manager.forDomains(GUESTS, LinkSettings.defaults(settings)));
         for (DomainId g : GUESTS) {
             int d = g.value();
             manager.awaitConnected(d, 1);
@@ -86,9 +121,9 @@ class VmManagerInJvmTest {
             toolstack.write(0, "/local/domain/2/name", bytes("vm-b"));
             startAgent(1);
             startAgent(2);
-            ManagerClient manager = new ManagerClient(kit.spawn(Manager.create(
+            ManagerClient manager = spawnManager(Manager.create(
                     List.of(GuestAddress.named("vm-a"), GuestAddress.named("vm-b"), GuestAddress.named("vm-z")),
-                    LinkSettings.defaults(settings.withLocalDomain(0))), "manager"), kit.system());
+                    LinkSettings.defaults(settings)));
             assertEquals(Optional.of(DomainId.of(1)), manager.awaitConnected("vm-a", 1).domain());
             assertEquals(DomainId.of(1), manager.ping("vm-a").guest());
             // the two links come up independently: vm-a's being up says nothing of vm-b's

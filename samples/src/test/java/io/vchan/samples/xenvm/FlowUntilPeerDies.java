@@ -10,6 +10,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.LoggerFactory;
 
 /**
  * dom0's end of the destroy scenario: a connector {@code Flow} server for
@@ -24,6 +25,7 @@ public final class FlowUntilPeerDies {
     }
 
     public static void main(String[] args) throws Exception {
+        LoggerFactory.getILoggerFactory(); // before other threads log: no replay warning on stderr
         DomainId peer = DomainId.of(Integer.parseInt(args[0]));
         VchanPort port = VchanPort.of(args[1]);
         ActorSystem<Void> system = CliSystem.create("flow-until-peer-dies");

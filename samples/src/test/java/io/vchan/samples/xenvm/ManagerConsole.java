@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.LoggerFactory;
 
 /**
  * The VM-manager sample's {@link Manager} in dom0 of a real Xen machine,
@@ -39,6 +40,7 @@ public final class ManagerConsole {
     }
 
     public static void main(String[] args) throws Exception {
+        LoggerFactory.getILoggerFactory(); // before other threads log: no replay warning on stderr
         List<GuestAddress> guests = Arrays.stream(args).map(GuestAddress::named).toList();
         ActorSystem<Void> system = CliSystem.create("vm-manager");
         try {

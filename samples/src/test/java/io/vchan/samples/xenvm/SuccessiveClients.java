@@ -12,6 +12,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.LoggerFactory;
 
 /**
  * Successive connector {@code Flow} clients in one dom0 JVM (a JVM start
@@ -28,6 +29,7 @@ public final class SuccessiveClients {
     }
 
     public static void main(String[] args) throws Exception {
+        LoggerFactory.getILoggerFactory(); // before other threads log: no replay warning on stderr
         DomainId server = DomainId.of(Integer.parseInt(args[0]));
         VchanPort port = VchanPort.of(args[1]);
         int count = Integer.parseInt(args[2]);
