@@ -37,7 +37,17 @@ import org.slf4j.LoggerFactory;
  */
 class ConnectionLogTest extends VchanTestSupport {
 
-    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    /**
+     * Takes each event's MDC on the thread that logged it: read later, from the
+     * test's thread, logback would take that thread's (empty) one instead.
+     */
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>() {
+        @Override
+        protected void append(ILoggingEvent e) {
+            e.prepareForDeferredProcessing();
+            super.append(e);
+        }
+    };
     private Logger logger;
     private Level levelBefore;
 

@@ -45,6 +45,22 @@ class PlatformChoiceTest {
     }
 
     @Test
+    void aSecondXensimHostInOneJvmIsRefused() throws Exception {
+        String host = System.getenv("XENSIM_DIR"); // the build's xensim host for these tests
+        ActorSystem<Void> first = system("vchan.platform = xensim\nvchan.xensim.host-dir = \"" + host + "\"");
+        ActorSystem<Void> second = system("vchan.platform = xensim\nvchan.xensim.host-dir = \"" + host + "-other\"");
+        try {
+            Vchan.get(first); // this JVM's channels are on the build's host
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Vchan.get(second));
+            assertEquals("this JVM already uses the xensim host " + host + "; one JVM uses one host, not also "
+                    + host + "-other", e.getMessage());
+        } finally {
+            terminate(second);
+            terminate(first);
+        }
+    }
+
+    @Test
     void autoWithAXensimHostConfiguredUsesIt() throws Exception {
         assumeFalse(Files.exists(Path.of("/dev/xen/evtchn")), "on Xen, auto picks Xen");
         String host = System.getenv("XENSIM_DIR"); // the build's xensim host for these tests
