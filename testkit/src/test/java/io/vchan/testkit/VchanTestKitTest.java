@@ -11,7 +11,12 @@ import io.vchan.connector.VchanProtocolException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -129,14 +134,31 @@ class VchanTestKitTest {
     }
 
     @Test
-    void aHostilePeerFailsTheConnectionWithAProtocolError() {
+    void aHostilePeerFailsTheConnectionWithAProtocolError() throws Exception {
         ConnectedPair pair = VchanTestKit.connectedPair(guest, GUEST, manager, MANAGER, port());
+        Path jfr = Files.createTempFile("vchan-", ".jfr");
+        try (Recording recording = new Recording()) {
+            recording.enable("io.vchan.ProtocolError");
+            recording.start();
 
-        manager.corruptIndices(pair.server().connection());
-        pair.server().in().request(1);
-        pair.client().send("x"); // wakes the server, which now finds a gigabyte claimed in its ring
-        assertInstanceOf(VchanProtocolException.class, pair.server().in().expectError());
-        pair.server().out().expectCancellation();
+            manager.corruptIndices(pair.server().connection());
+            pair.server().in().request(1);
+            pair.client().send("x"); // wakes the server, which now finds a gigabyte claimed in its ring
+            assertInstanceOf(VchanProtocolException.class, pair.server().in().expectError());
+            pair.server().out().expectCancellation();
+            pair.server().connection().whenClosed().exceptionally(e -> null).toCompletableFuture()
+                    .get(VchanTestKit.TIMEOUT.toSeconds(), TimeUnit.SECONDS); // its event is committed by then
+
+            recording.stop();
+            recording.dump(jfr);
+        }
+        List<RecordedEvent> errors = RecordingFile.readAllEvents(jfr).stream()
+                .filter(e -> e.getEventType().getName().equals("io.vchan.ProtocolError"))
+                .filter(e -> pair.server().connection().xenStorePath().equals(e.getString("path")))
+                .filter(e -> "server".equals(e.getString("role"))).toList();
+        Files.delete(jfr);
+        assertEquals(1, errors.size(), "the flight recorder has the server's protocol error: " + errors);
+        assertTrue(errors.get(0).getString("message").contains("corrupt"), errors.get(0).getString("message"));
 
         pair.client().in().request(1);
         TestSubscriber.SubscriberEvent end = pair.client().in().expectEvent();

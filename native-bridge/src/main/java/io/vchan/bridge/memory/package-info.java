@@ -12,6 +12,9 @@
  *
  * <p>Differences, all from living in one JVM: several refs map as one buffer
  * only if they are consecutive pages of one share (else EINVAL); buffers stay
- * readable after unmap or revoke; there is no process death, only close.
+ * readable after unmap or revoke; a process's death is
+ * {@link io.vchan.bridge.memory.InMemoryPlatform#crash} of its domain.
+ *
+ * <p>Internal API for users of the connector, as the whole native bridge is.
  */
 package io.vchan.bridge.memory;

@@ -242,10 +242,11 @@ class RealXenLibxenvchanIT extends RealXenSuite {
         assertEquals(line(out, "dom0: sent"), line(out, "meant: received"), out);
     }
 
-    /** Where JavaVchanDriver and JNA are: this JVM's classpath may be a jar in a /tmp dom0 cannot see. */
+    /** Where JavaVchanDriver, JNA and SLF4J (the bridge logs through it) are: this JVM's classpath may be a jar in a /tmp dom0 cannot see. */
     static String driverClasspath() throws URISyntaxException {
         return String.join(":", codeSource(io.vchan.bridge.interop.JavaVchanDriver.class),
-                codeSource(io.vchan.bridge.ring.VchanServer.class), codeSource(com.sun.jna.Native.class));
+                codeSource(io.vchan.bridge.ring.VchanServer.class), codeSource(com.sun.jna.Native.class),
+                codeSource(org.slf4j.LoggerFactory.class), codeSource(org.slf4j.simple.SimpleLogger.class));
     }
 
     private static String codeSource(Class<?> c) throws URISyntaxException {

@@ -20,7 +20,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.LoggerFactory;
 
 /**
  * The UNIX-socket program at dom0's end of Xen's {@code vchan-socket-proxy}:
@@ -49,7 +48,6 @@ public final class SocketExchange {
     }
 
     public static void main(String[] args) throws Exception {
-        LoggerFactory.getILoggerFactory(); // before other threads log: no replay warning on stderr
         byte[] send = Files.readAllBytes(Path.of(args[0]));
         int expect = Integer.parseInt(args[1]);
         long timeoutMillis = Long.parseLong(args[2]);
