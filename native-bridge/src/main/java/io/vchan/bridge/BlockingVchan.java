@@ -99,8 +99,14 @@ public final class BlockingVchan implements AutoCloseable {
         }
     }
 
-    /** Reads at least one byte, or returns -1 at end of stream; waits up to {@code timeout}. */
+    /**
+     * Reads at least one byte, or returns -1 at end of stream; waits up to {@code timeout}.
+     * A {@code dst} without room reads nothing and returns 0 at once.
+     */
     public int read(ByteBuffer dst, Duration timeout) throws IOException {
+        if (!dst.hasRemaining()) {
+            return 0; // else data ready and no room to take it would look again for ever
+        }
         long deadline = Deadline.after(timeout);
         while (true) {
             long seen = events.events();

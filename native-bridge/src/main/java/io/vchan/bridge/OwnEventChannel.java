@@ -93,12 +93,13 @@ final class OwnEventChannel implements AutoCloseable {
 
     /**
      * Sleeps until an event after {@code seen}, the channel closes or the deadline passes;
-     * false only on the deadline.
+     * false only on the deadline. The deadline is looked at first, even when an event came:
+     * a peer that notifies in a loop must not keep a caller waiting past it.
      */
     boolean awaitEventAfter(long seen, long deadlineNanos) throws InterruptedIOException, XenException {
         lock.lock();
         try {
-            while (events == seen && !closed) {
+            while (!closed) {
                 if (failure != null) {
                     throw failure;
                 }
@@ -108,6 +109,9 @@ final class OwnEventChannel implements AutoCloseable {
                 long left = deadlineNanos - System.nanoTime();
                 if (left <= 0) {
                     return false;
+                }
+                if (events != seen) {
+                    return true;
                 }
                 if (polling) {
                     changed.awaitNanos(left);

@@ -59,10 +59,24 @@ final class Ring {
 
     /** Copies up to {@code dst.remaining()} ready bytes out; returns how many. */
     int read(ByteBuffer dst) throws VchanProtocolException {
+        return read(dst, false);
+    }
+
+    /**
+     * Copies {@code dst.remaining()} bytes out if that many are ready, else
+     * none: decided and copied on one reading of the indices, so a peer moving
+     * them meanwhile cannot tear the packet.
+     */
+    boolean readAll(ByteBuffer dst) throws VchanProtocolException {
+        return !dst.hasRemaining() || read(dst, true) > 0;
+    }
+
+    private int read(ByteBuffer dst, boolean allOrNothing) throws VchanProtocolException {
         int cons = page.getAcquire(consOffset);
         int prod = page.getAcquire(prodOffset);
-        int n = Math.min(dst.remaining(), checked(prod - cons, prod, cons));
-        if (n == 0) {
+        int ready = checked(prod - cons, prod, cons);
+        int n = Math.min(dst.remaining(), ready);
+        if (n == 0 || allOrNothing && n < dst.remaining()) {
             return 0;
         }
         int pos = cons & mask;
@@ -79,10 +93,23 @@ final class Ring {
 
     /** Copies up to {@code src.remaining()} bytes in, as space allows; returns how many. */
     int write(ByteBuffer src) throws VchanProtocolException {
+        return write(src, false);
+    }
+
+    /**
+     * Copies all of {@code src} in if it fits, else none: decided and copied
+     * on one reading of the indices, so a peer moving them meanwhile cannot
+     * tear the packet.
+     */
+    boolean writeAll(ByteBuffer src) throws VchanProtocolException {
+        return !src.hasRemaining() || write(src, true) > 0;
+    }
+
+    private int write(ByteBuffer src, boolean allOrNothing) throws VchanProtocolException {
         int prod = page.getAcquire(prodOffset);
         int cons = page.getAcquire(consOffset);
         int n = Math.min(src.remaining(), size - checked(prod - cons, prod, cons));
-        if (n == 0) {
+        if (n == 0 || allOrNothing && n < src.remaining()) {
             return 0;
         }
         int pos = prod & mask;

@@ -40,6 +40,8 @@ public final class RingEndpoint implements AutoCloseable {
     private final Runnable onClose;
     private final CompletableFuture<Void> whenClosed = new CompletableFuture<>();
     private final int controlRef;
+    /** The server's orders and grant refs, to write again at a reset; null for a client. */
+    private final ServerHeader header;
     private final int ownLive;
     private final int peerLive;
     private volatile boolean peerDomainGone;
@@ -54,8 +56,9 @@ public final class RingEndpoint implements AutoCloseable {
 
     RingEndpoint(boolean server, DomainId peer, String path, RingOrders orders, ControlPage page,
             Ring readRing, Ring writeRing, EventChannels events, int port, List<AutoCloseable> resources,
-            Runnable onClose, int controlRef) {
+            Runnable onClose, int controlRef, ServerHeader header) {
         this.server = server;
+        this.header = header;
         this.controlRef = controlRef;
         this.peer = peer;
         this.path = path;
@@ -235,7 +238,10 @@ public final class RingEndpoint implements AutoCloseable {
         }
     }
 
-    /** Packet mode: reads exactly {@code dst.remaining()} bytes if that many are ready, else nothing. */
+    /**
+     * Packet mode: reads exactly {@code dst.remaining()} bytes if that many are
+     * ready, else nothing — from one reading of the indices, all or nothing.
+     */
     public boolean readPacket(ByteBuffer dst) throws IOException {
         enter();
         try {
@@ -244,10 +250,9 @@ public final class RingEndpoint implements AutoCloseable {
                 throw new IllegalArgumentException("packet of " + want + " bytes exceeds the read ring of "
                         + readRing.size());
             }
-            if (want == 0 || readRing.ready() < want) {
+            if (want == 0 || !readRing.readAll(dst)) {
                 return want == 0;
             }
-            readRing.read(dst);
             sendNotify(ControlPage.NOTIFY_READ);
             return true;
         } finally {
@@ -270,7 +275,7 @@ public final class RingEndpoint implements AutoCloseable {
         }
     }
 
-    /** Packet mode: writes all of {@code src} if it fits now, else nothing. */
+    /** Packet mode: writes all of {@code src} if it fits now, else nothing — all or nothing, as reading. */
     public boolean writePacket(ByteBuffer src) throws IOException {
         enter();
         try {
@@ -280,10 +285,9 @@ public final class RingEndpoint implements AutoCloseable {
                 throw new IllegalArgumentException("packet of " + want + " bytes exceeds the write ring of "
                         + writeRing.size());
             }
-            if (want == 0 || writeRing.space() < want) {
+            if (want == 0 || !writeRing.writeAll(src)) {
                 return want == 0;
             }
-            writeRing.write(src);
             sendNotify(ControlPage.NOTIFY_WRITE);
             return true;
         } finally {
@@ -368,8 +372,9 @@ public final class RingEndpoint implements AutoCloseable {
 
     /**
      * Server only: makes the page ready for a new client after the previous one
-     * left — indices, live and notify bytes as at publication. The grants and
-     * the event port stay; the client's unbinding returned our port to unbound.
+     * left — indices, orders, grant refs, live and notify bytes as at publication.
+     * The grants and the event port stay; the client's unbinding returned our
+     * port to unbound.
      */
     void resetForNextClient() throws IOException {
         enter();
@@ -379,6 +384,7 @@ public final class RingEndpoint implements AutoCloseable {
             }
             readRing.reset();
             writeRing.reset();
+            header.writeTo(page); // the last client may have scribbled on what the next one reads
             writeShutdown = false;
             awaitingNextClient = true;
             page.putByteVolatile(ControlPage.SRV_NOTIFY, 0);

@@ -7,7 +7,6 @@ import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenPlatform;
 import io.vchan.bridge.xen.XenStore;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -135,18 +134,26 @@ public record ServerKeys(int ringRef, int port) {
 
     private static Optional<Integer> readNumber(XenStore xs, String key) throws IOException {
         Optional<byte[]> raw = xs.read(0, key);
-        if (raw.isEmpty()) {
-            return Optional.empty();
+        return raw.isEmpty() ? Optional.empty() : Optional.of(parseKey(key, raw.get()));
+    }
+
+    /**
+     * A grant ref or port as a server writes it ({@code "%d"} of a positive
+     * int): decimal digits only, no sign, space, newline or leading zero, at
+     * most ten digits and at most {@link Integer#MAX_VALUE}. Anything else is a
+     * broken or hostile server, and the message quotes it safely.
+     */
+    static int parseKey(String key, byte[] raw) throws VchanProtocolException {
+        boolean digits = raw.length > 0 && raw.length <= 10 && raw[0] != '0';
+        long v = 0;
+        for (int i = 0; digits && i < raw.length; i++) {
+            digits = raw[i] >= '0' && raw[i] <= '9';
+            v = v * 10 + (raw[i] - '0');
         }
-        String s = new String(raw.get(), StandardCharsets.US_ASCII).trim();
-        try {
-            int v = Integer.parseInt(s);
-            if (v <= 0) {
-                throw new VchanProtocolException(key + " is " + s + ": not a grant ref or port");
-            }
-            return Optional.of(v);
-        } catch (NumberFormatException e) {
-            throw new VchanProtocolException(key + " is not a number: '" + s + "'");
+        if (!digits || v > Integer.MAX_VALUE) {
+            throw new VchanProtocolException(key + " is " + PeerText.quote(raw)
+                    + ": not a grant ref or port (a positive decimal number, as a server writes it)");
         }
+        return (int) v;
     }
 }

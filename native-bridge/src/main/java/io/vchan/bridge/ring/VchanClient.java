@@ -76,7 +76,7 @@ public final class VchanClient {
             page.putByteVolatile(ControlPage.SRV_NOTIFY, ControlPage.NOTIFY_WRITE);
             events.notify(port);
             return new RingEndpoint(false, server, path, orders, page, readRing, writeRing, events, port, resources,
-                    () -> { }, -1);
+                    () -> { }, -1, null);
         } catch (IOException | RuntimeException e) {
             SetupResources.release(resources, events, port);
             throw e;

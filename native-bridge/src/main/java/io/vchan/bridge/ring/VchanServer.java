@@ -49,38 +49,38 @@ public final class VchanServer {
             SharedPages ctrlPages = sharer.sharePageWithNotify(peer, true, ControlPage.SRV_LIVE, port);
             resources.add(ctrlPages);
             ControlPage page = new ControlPage(ctrlPages.memory());
-            initialise(page, orders);
-            int[] grantIndex = {0};
-            ByteBuffer left = ringMemory(sharer, peer, page, orders.left(), grantIndex, resources);
-            ByteBuffer right = ringMemory(sharer, peer, page, orders.right(), grantIndex, resources);
+            initialise(page);
+            List<Integer> grantRefs = new ArrayList<>();
+            ByteBuffer left = ringMemory(sharer, peer, page, orders.left(), grantRefs, resources);
+            ByteBuffer right = ringMemory(sharer, peer, page, orders.right(), grantRefs, resources);
+            ServerHeader header = new ServerHeader(orders, grantRefs);
+            header.writeTo(page);
             Ring readRing = new Ring(page, ControlPage.LEFT_CONS, ControlPage.LEFT_PROD, left, orders.left(), "left");
             Ring writeRing = new Ring(page, ControlPage.RIGHT_CONS, ControlPage.RIGHT_PROD, right, orders.right(),
                     "right");
             publishKeys(platform, self, peer, path, ctrlPages.refs()[0], port);
             return new RingEndpoint(true, peer, path, orders, page, readRing, writeRing, events, port, resources,
-                    () -> unpublish(platform, self, path), ctrlPages.refs()[0]);
+                    () -> unpublish(platform, self, path), ctrlPages.refs()[0], header);
         } catch (IOException | RuntimeException e) {
             SetupResources.release(resources, events, port);
             throw e;
         }
     }
 
-    /** The page as libxenvchan leaves it: zeroed, orders, client not yet there, server live. */
-    private static void initialise(ControlPage page, RingOrders orders) {
+    /** The page as libxenvchan leaves it: zeroed, client not yet there, server live (orders and refs: the header). */
+    private static void initialise(ControlPage page) {
         ByteBuffer b = page.buffer();
         for (int i = 0; i < ControlPage.SIZE; i += 8) {
             b.putLong(i, 0L);
         }
-        page.putShort(ControlPage.LEFT_ORDER, orders.left());
-        page.putShort(ControlPage.RIGHT_ORDER, orders.right());
         page.putByteVolatile(ControlPage.CLI_NOTIFY, ControlPage.NOTIFY_WRITE);
         page.putByteVolatile(ControlPage.CLI_LIVE, ControlPage.LIVE_WAITING);
         page.putByteVolatile(ControlPage.SRV_LIVE, ControlPage.LIVE_CONNECTED);
     }
 
-    /** In-page for orders 10 and 11, else freshly granted pages whose refs go in the page. */
+    /** In-page for orders 10 and 11, else freshly granted pages, whose refs go in the header. */
     private static ByteBuffer ringMemory(GrantSharer sharer, DomainId peer, ControlPage page, int order,
-            int[] grantIndex, List<AutoCloseable> resources) throws XenException {
+            List<Integer> grantRefs, List<AutoCloseable> resources) throws XenException {
         ByteBuffer inPage = page.inPageRing(order);
         if (inPage != null) {
             return inPage;
@@ -88,7 +88,7 @@ public final class VchanServer {
         SharedPages pages = sharer.share(peer, RingOrders.pages(order), true);
         resources.add(pages);
         for (int ref : pages.refs()) {
-            page.putIntPlain(ControlPage.GRANTS + 4 * grantIndex[0]++, ref);
+            grantRefs.add(ref);
         }
         return pages.memory();
     }

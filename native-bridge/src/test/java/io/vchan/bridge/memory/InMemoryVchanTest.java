@@ -133,6 +133,47 @@ class InMemoryVchanTest {
     }
 
     @Test
+    void a_client_that_scribbled_on_orders_and_grant_refs_does_not_break_the_next() throws Exception {
+        InMemoryPlatform platform = new InMemoryPlatform();
+        String path = VchanPath.conventional(SERVER, CLIENT, "scribble");
+        try (EventLoop loop = EventLoop.start(platform, 1)) {
+            BlockingVchan server = BlockingVchan.serve(loop, SERVER, CLIENT, path, 65536, 65536);
+            BlockingVchan first = BlockingVchan.connect(loop, CLIENT, SERVER, path, TIMEOUT);
+            assertTrue(server.awaitPeer(TIMEOUT));
+            // the first client, hostile, rewrites what only the server writes: orders and grant refs
+            try (XenStore xs = platform.openXenStore(CLIENT);
+                    var mapper = platform.openGrantMapper(CLIENT)) {
+                int ref = Integer.parseInt(new String(xs.read(0, path + "/ring-ref").orElseThrow()));
+                try (var page = mapper.map(SERVER, new int[] {ref}, true)) {
+                    ByteBuffer b = page.memory().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    b.putShort(16, (short) 12).putShort(18, (short) 20);
+                    for (int slot = 24; slot < 24 + 4 * 32; slot += 4) {
+                        b.putInt(slot, 0x7fffffff);
+                    }
+                }
+            }
+            first.close();
+            assertTrue(server.awaitPeerClosed(TIMEOUT));
+            VchanServer.republish(platform, server.endpoint());
+
+            // the next client finds the page as the server published it
+            BlockingVchan next = BlockingVchan.connect(loop, CLIENT, SERVER, path, TIMEOUT);
+            assertTrue(server.awaitPeer(TIMEOUT));
+            byte[] hello = "after the scribbler".getBytes();
+            next.writeFully(ByteBuffer.wrap(hello), TIMEOUT);
+            ByteBuffer got = ByteBuffer.allocate(hello.length);
+            while (got.hasRemaining()) {
+                assertTrue(server.read(got, TIMEOUT) > 0);
+            }
+            assertArrayEquals(hello, got.array());
+            next.close();
+            server.close();
+        }
+        assertEquals(Resources.NONE, platform.resources());
+        platform.close();
+    }
+
+    @Test
     void closing_the_platform_releases_what_users_forgot() throws Exception {
         InMemoryPlatform platform = new InMemoryPlatform();
         String path = VchanPath.conventional(SERVER, CLIENT, "leak");

@@ -69,6 +69,19 @@ class ServerKeysTest {
     }
 
     @Test
+    void aServerThatPublishesGarbageFailsTheWaitWithAProtocolError() throws Exception {
+        CompletableFuture<ServerKeys> wait = ServerKeys.await(loop.storeWatches(CLIENT), SERVER, path(9000),
+                Duration.ofSeconds(30));
+        try (XenStore xs = platform.openXenStore(SERVER)) {
+            publish(xs, path(9000), "+5", "7");
+        }
+        ExecutionException e = assertThrows(ExecutionException.class, () -> wait.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(VchanProtocolException.class, e.getCause());
+        assertEquals(path(9000) + "/ring-ref is '+5': not a grant ref or port (a positive decimal number, as a"
+                + " server writes it)", e.getCause().getMessage());
+    }
+
+    @Test
     void manyWaitsShareOneThreadAndEachGetsItsOwnKeys() throws Exception {
         StoreWatches watches = loop.storeWatches(CLIENT);
         List<CompletableFuture<ServerKeys>> waits = new ArrayList<>();
