@@ -6,12 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vchan.bridge.BlockingVchan;
-import io.vchan.bridge.events.EventLoop;
-import io.vchan.bridge.memory.InMemoryPlatform;
-import io.vchan.bridge.memory.Resources;
 import io.vchan.bridge.ring.RingEndpoint;
-import io.vchan.bridge.ring.VchanPath;
-import io.vchan.bridge.xen.DomainId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -29,35 +24,25 @@ import org.junit.jupiter.api.Test;
  */
 class BlockingDeadlinesUnderFloodTest {
 
-    private static final DomainId SERVER = DomainId.DOM0;
-    private static final DomainId CLIENT = DomainId.of(1);
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = InJvmPair.TIMEOUT;
     private static final Duration DEADLINE = Duration.ofMillis(300);
     /** The flood outlasts the deadline by far: a wait that ends with it ends late. */
     private static final long FLOOD_NANOS = Duration.ofSeconds(6).toNanos();
 
-    private InMemoryPlatform platform;
-    private EventLoop loop;
+    private InJvmPair pair;
     private BlockingVchan server;
     private BlockingVchan client;
 
     @BeforeEach
     void connect() throws Exception {
-        platform = new InMemoryPlatform();
-        loop = EventLoop.start(platform, 1);
-        String path = VchanPath.conventional(SERVER, CLIENT, "flood");
-        server = BlockingVchan.serve(loop, SERVER, CLIENT, path, 4096, 4096);
-        client = BlockingVchan.connect(loop, CLIENT, SERVER, path, TIMEOUT);
-        assertTrue(server.awaitPeer(TIMEOUT));
+        pair = new InJvmPair("flood", 4096, 4096);
+        server = pair.server;
+        client = pair.client;
     }
 
     @AfterEach
     void close() {
-        client.close();
-        server.close();
-        loop.close();
-        assertEquals(Resources.NONE, platform.resources());
-        platform.close();
+        pair.close();
     }
 
     /** The hostile client: notifies the server's port as fast as it can, writing nothing. */

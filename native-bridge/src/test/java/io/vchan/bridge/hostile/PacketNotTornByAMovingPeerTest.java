@@ -3,21 +3,14 @@ package io.vchan.bridge.hostile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vchan.bridge.BlockingVchan;
-import io.vchan.bridge.events.EventLoop;
-import io.vchan.bridge.memory.InMemoryPlatform;
-import io.vchan.bridge.memory.Resources;
 import io.vchan.bridge.ring.RingEndpoint;
-import io.vchan.bridge.ring.VchanPath;
 import io.vchan.bridge.ring.VchanProtocolException;
-import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.GrantMapper;
 import io.vchan.bridge.xen.MappedPages;
 import io.vchan.bridge.xen.XenStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntBinaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -32,9 +25,6 @@ import org.junit.jupiter.api.Test;
  */
 class PacketNotTornByAMovingPeerTest {
 
-    private static final DomainId SERVER = DomainId.DOM0;
-    private static final DomainId CLIENT = DomainId.of(1);
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final int PACKET = 64;
     private static final int CALLS = 1_000_000;
     /** Ring orders 10 and 11 live in the control page: left (the server reads) 1 KiB at 1024, right 2 KiB. */
@@ -43,29 +33,16 @@ class PacketNotTornByAMovingPeerTest {
     private static final int RIGHT_CONS = 8;
     private static final int RIGHT_PROD = 12;
 
-    private InMemoryPlatform platform;
-    private EventLoop loop;
-    private BlockingVchan server;
-    private BlockingVchan client;
-    private String path;
+    private InJvmPair pair;
 
     @BeforeEach
     void connect() throws Exception {
-        platform = new InMemoryPlatform();
-        loop = EventLoop.start(platform, 1);
-        path = VchanPath.conventional(SERVER, CLIENT, "packets");
-        server = BlockingVchan.serve(loop, SERVER, CLIENT, path, 1024, 2048);
-        client = BlockingVchan.connect(loop, CLIENT, SERVER, path, TIMEOUT);
-        assertTrue(server.awaitPeer(TIMEOUT));
+        pair = new InJvmPair("packets", 1024, 2048);
     }
 
     @AfterEach
     void close() {
-        client.close();
-        server.close();
-        loop.close();
-        assertEquals(Resources.NONE, platform.resources());
-        platform.close();
+        pair.close();
     }
 
     /** Runs {@code peerIndex(ours, flip)} as the peer's index at {@code peerOffset}, until stopped. */
@@ -86,10 +63,11 @@ class PacketNotTornByAMovingPeerTest {
     }
 
     private int run(int ourOffset, int peerOffset, IntBinaryOperator peerIndex, Calls calls) throws Exception {
-        try (XenStore xs = platform.openXenStore(CLIENT); GrantMapper mapper = platform.openGrantMapper(CLIENT)) {
-            int ref = Integer.parseInt(new String(xs.read(0, path + "/ring-ref").orElseThrow(),
+        try (XenStore xs = pair.platform.openXenStore(InJvmPair.CLIENT);
+                GrantMapper mapper = pair.platform.openGrantMapper(InJvmPair.CLIENT)) {
+            int ref = Integer.parseInt(new String(xs.read(0, pair.path + "/ring-ref").orElseThrow(),
                     StandardCharsets.US_ASCII));
-            try (MappedPages mapped = mapper.map(SERVER, new int[] {ref}, true)) {
+            try (MappedPages mapped = mapper.map(InJvmPair.SERVER, new int[] {ref}, true)) {
                 ByteBuffer page = mapped.memory().order(ByteOrder.LITTLE_ENDIAN);
                 AtomicBoolean stop = new AtomicBoolean();
                 Thread peer = flipper(page, ourOffset, peerOffset, peerIndex, stop);
@@ -116,7 +94,7 @@ class PacketNotTornByAMovingPeerTest {
 
     @Test
     void aReadPacketIsWholeOrNothing() throws Exception {
-        RingEndpoint ep = server.endpoint();
+        RingEndpoint ep = pair.server.endpoint();
         // the peer's prod: a packet's worth ahead of our cons, then one byte ahead
         int moved = run(LEFT_CONS, LEFT_PROD, (cons, flip) -> cons + (flip == 0 ? PACKET : 1), () -> {
             ByteBuffer dst = ByteBuffer.allocate(PACKET);
@@ -131,7 +109,7 @@ class PacketNotTornByAMovingPeerTest {
 
     @Test
     void aWritePacketIsWholeOrNothing() throws Exception {
-        RingEndpoint ep = server.endpoint();
+        RingEndpoint ep = pair.server.endpoint();
         int size = 2048;
         // the peer's cons: leaving a packet's worth of space behind our prod, then one byte
         int moved = run(RIGHT_PROD, RIGHT_CONS, (prod, flip) -> prod - size + (flip == 0 ? PACKET : 1), () -> {
