@@ -6,9 +6,15 @@ import java.nio.ByteBuffer;
  * One direction of a channel: a power-of-two data area plus its producer and
  * consumer indices in the control page. Indices are free-running u32; the
  * peer owns one of them, so every value it writes is checked before use,
- * each read once per decision, and every offset is masked.
+ * each read once per decision, and every offset is masked. The other is ours:
+ * kept here and written out, never taken back from shared memory, and a
+ * shared copy that no longer matches is a peer rewriting it (libxenvchan does
+ * not check this; it would re-deliver or skip bytes).
  */
 final class Ring {
+
+    /** Which index is ours: the consumer's on the ring we read, the producer's on the ring we write. */
+    enum Side { READER, WRITER }
 
     private final ControlPage page;
     private final int consOffset;
@@ -17,9 +23,13 @@ final class Ring {
     private final int size;
     private final int mask;
     private final String name;
+    private final Side ours;
+    /** Our index: what we last wrote out. */
+    private int own;
 
-    Ring(ControlPage page, int consOffset, int prodOffset, ByteBuffer data, int order, String name) {
+    Ring(ControlPage page, int consOffset, int prodOffset, ByteBuffer data, int order, String name, Side ours) {
         this.page = page;
+        this.ours = ours;
         this.consOffset = consOffset;
         this.prodOffset = prodOffset;
         this.size = 1 << order;
@@ -29,6 +39,30 @@ final class Ring {
             throw new IllegalArgumentException(name + " ring buffer smaller than 2^" + order);
         }
         this.name = name;
+        this.own = page.getAcquire(ownOffset()); // the page as it is when we start: 0 on a fresh one
+    }
+
+    private int ownOffset() {
+        return ours == Side.READER ? consOffset : prodOffset;
+    }
+
+    /** Our index, after checking that the shared copy is still what we wrote. */
+    private int own() throws VchanProtocolException {
+        int shared = page.getAcquire(ownOffset());
+        if (shared != own) {
+            throw new VchanProtocolException(name + " ring is corrupt: our " + (ours == Side.READER ? "cons" : "prod")
+                    + " is " + Integer.toUnsignedString(own) + " but the shared page says "
+                    + Integer.toUnsignedString(shared) + ": the peer rewrote it");
+        }
+        return own;
+    }
+
+    private int cons() throws VchanProtocolException {
+        return ours == Side.READER ? own() : page.getAcquire(consOffset);
+    }
+
+    private int prod() throws VchanProtocolException {
+        return ours == Side.WRITER ? own() : page.getAcquire(prodOffset);
     }
 
     int size() {
@@ -37,15 +71,15 @@ final class Ring {
 
     /** Bytes the producer has made available: prod − cons, checked. */
     int ready() throws VchanProtocolException {
-        int cons = page.getAcquire(consOffset);
-        int prod = page.getAcquire(prodOffset);
+        int cons = cons();
+        int prod = prod();
         return checked(prod - cons, prod, cons);
     }
 
     /** Room for the producer: size − (prod − cons), checked. */
     int space() throws VchanProtocolException {
-        int prod = page.getAcquire(prodOffset);
-        int cons = page.getAcquire(consOffset);
+        int prod = prod();
+        int cons = cons();
         return size - checked(prod - cons, prod, cons);
     }
 
@@ -72,8 +106,8 @@ final class Ring {
     }
 
     private int read(ByteBuffer dst, boolean allOrNothing) throws VchanProtocolException {
-        int cons = page.getAcquire(consOffset);
-        int prod = page.getAcquire(prodOffset);
+        int cons = cons();
+        int prod = prod();
         int ready = checked(prod - cons, prod, cons);
         int n = Math.min(dst.remaining(), ready);
         if (n == 0 || allOrNothing && n < dst.remaining()) {
@@ -88,6 +122,7 @@ final class Ring {
         dst.position(dst.position() + n);
         // Release: our copy is complete before the producer may reuse the space.
         page.setRelease(consOffset, cons + n);
+        own = cons + n;
         return n;
     }
 
@@ -106,8 +141,8 @@ final class Ring {
     }
 
     private int write(ByteBuffer src, boolean allOrNothing) throws VchanProtocolException {
-        int prod = page.getAcquire(prodOffset);
-        int cons = page.getAcquire(consOffset);
+        int prod = prod();
+        int cons = cons();
         int n = Math.min(src.remaining(), size - checked(prod - cons, prod, cons));
         if (n == 0 || allOrNothing && n < src.remaining()) {
             return 0;
@@ -121,6 +156,7 @@ final class Ring {
         src.position(src.position() + n);
         // The bytes must be visible before the index that publishes them.
         page.setRelease(prodOffset, prod + n);
+        own = prod + n;
         return n;
     }
 
@@ -133,5 +169,6 @@ final class Ring {
     void reset() {
         page.setVolatile(consOffset, 0);
         page.setVolatile(prodOffset, 0);
+        own = 0;
     }
 }

@@ -50,6 +50,8 @@ public final class RingEndpoint implements AutoCloseable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
     private volatile boolean writeShutdown;
+    /** Sticky once reported: the stream ended, whatever the peer writes into the page afterwards. */
+    private volatile boolean endOfStream;
     /** Set by a reset for the next client, until that client shows up. */
     private volatile boolean awaitingNextClient;
     private final AtomicLong notificationsSent = new AtomicLong();
@@ -221,11 +223,15 @@ public final class RingEndpoint implements AutoCloseable {
             if (!dst.hasRemaining()) {
                 return 0;
             }
+            if (endOfStream) {
+                return -1; // said once, said for good: a peer that comes back to life is not believed
+            }
             int n = readRing.read(dst);
             if (n == 0 && !peerWillWriteMore()) {
                 // The peer may have written, then closed: look once more before saying so.
                 n = readRing.read(dst);
                 if (n == 0) {
+                    endOfStream = true;
                     return -1;
                 }
             }
@@ -333,7 +339,10 @@ public final class RingEndpoint implements AutoCloseable {
     public boolean isEndOfStream() throws IOException {
         enter();
         try {
-            return !peerWillWriteMore() && readRing.ready() == 0;
+            if (!endOfStream && !peerWillWriteMore() && readRing.ready() == 0) {
+                endOfStream = true;
+            }
+            return endOfStream;
         } finally {
             exit();
         }
@@ -386,6 +395,7 @@ public final class RingEndpoint implements AutoCloseable {
             writeRing.reset();
             header.writeTo(page); // the last client may have scribbled on what the next one reads
             writeShutdown = false;
+            endOfStream = false; // the next client's stream is a new one
             awaitingNextClient = true;
             page.putByteVolatile(ControlPage.SRV_NOTIFY, 0);
             page.putByteVolatile(ControlPage.CLI_NOTIFY, ControlPage.NOTIFY_WRITE);

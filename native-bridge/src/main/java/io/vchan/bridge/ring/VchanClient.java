@@ -69,9 +69,10 @@ public final class VchanClient {
             ByteBuffer right = ringMemory(mapper, server, path, page, orders.right(), refs, leftPages, false,
                     resources);
             checkServerLive(page, server, path, null);
-            Ring writeRing = new Ring(page, ControlPage.LEFT_CONS, ControlPage.LEFT_PROD, left, orders.left(), "left");
+            Ring writeRing = new Ring(page, ControlPage.LEFT_CONS, ControlPage.LEFT_PROD, left, orders.left(), "left",
+                    Ring.Side.WRITER);
             Ring readRing = new Ring(page, ControlPage.RIGHT_CONS, ControlPage.RIGHT_PROD, right, orders.right(),
-                    "right");
+                    "right", Ring.Side.READER);
             page.putByteVolatile(ControlPage.CLI_LIVE, ControlPage.LIVE_CONNECTED);
             page.putByteVolatile(ControlPage.SRV_NOTIFY, ControlPage.NOTIFY_WRITE);
             events.notify(port);

@@ -55,9 +55,10 @@ public final class VchanServer {
             ByteBuffer right = ringMemory(sharer, peer, page, orders.right(), grantRefs, resources);
             ServerHeader header = new ServerHeader(orders, grantRefs);
             header.writeTo(page);
-            Ring readRing = new Ring(page, ControlPage.LEFT_CONS, ControlPage.LEFT_PROD, left, orders.left(), "left");
+            Ring readRing = new Ring(page, ControlPage.LEFT_CONS, ControlPage.LEFT_PROD, left, orders.left(), "left",
+                    Ring.Side.READER);
             Ring writeRing = new Ring(page, ControlPage.RIGHT_CONS, ControlPage.RIGHT_PROD, right, orders.right(),
-                    "right");
+                    "right", Ring.Side.WRITER);
             publishKeys(platform, self, peer, path, ctrlPages.refs()[0], port);
             return new RingEndpoint(true, peer, path, orders, page, readRing, writeRing, events, port, resources,
                     () -> unpublish(platform, self, path), ctrlPages.refs()[0], header);
