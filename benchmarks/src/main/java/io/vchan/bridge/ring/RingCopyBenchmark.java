@@ -45,7 +45,7 @@ public class RingCopyBenchmark {
     public void setUp() {
         ControlPage page = new ControlPage(ByteBuffer.allocateDirect(ControlPage.SIZE));
         ring = new Ring(page, ControlPage.LEFT_CONS, ControlPage.LEFT_PROD, ByteBuffer.allocateDirect(1 << ORDER),
-                ORDER, "bench");
+                ORDER, "bench", Ring.Side.READER); // one ring, both ends: we own its cons, and write its prod too
         // 24 bytes short of a power of two: chunks land at moving offsets and some straddle the wrap
         byte[] data = new byte[chunk - 24];
         new java.util.SplittableRandom(1).nextBytes(data);

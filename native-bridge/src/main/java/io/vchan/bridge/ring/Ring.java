@@ -122,7 +122,9 @@ final class Ring {
         dst.position(dst.position() + n);
         // Release: our copy is complete before the producer may reuse the space.
         page.setRelease(consOffset, cons + n);
-        own = cons + n;
+        if (ours == Side.READER) {
+            own = cons + n;
+        }
         return n;
     }
 
@@ -156,7 +158,9 @@ final class Ring {
         src.position(src.position() + n);
         // The bytes must be visible before the index that publishes them.
         page.setRelease(prodOffset, prod + n);
-        own = prod + n;
+        if (ours == Side.WRITER) {
+            own = prod + n;
+        }
         return n;
     }
 
