@@ -7,6 +7,7 @@
  * side fails that one channel cleanly.
  *
  *   vchan-hostile [--server] --peer DOMID --path-prefix P --mutations M --seed S [--per-round K] [--timeout-ms T]
+ *   vchan-hostile --flood-ms D --peer DOMID --path-prefix P [--timeout-ms T]
  *
  * Round r = 0, 1, ... uses the path P<r>, mutates up to 2K times (K = 100 by
  * default) and closes; rounds go on until M mutations are done.
@@ -18,10 +19,22 @@
  *     orders or the grant list before the client comes; waits for the client's
  *     live byte; a round also ends when that byte drops to 0 (the client
  *     noticed and closed, or refused the page).
- * Prints "seed S" first and "done mutations=N rounds=R" at the end. Exit 0, or
- * 2 if the peer never showed up.
+ * A mutation may also be the shrink: reopen the memory behind the control page
+ * (/proc/self/map_files) and truncate it, as a peer holding xensim's memfd
+ * could; Xen's pages are no file, and xensim seals its memfds, so it must be
+ * refused. Were it to take, we say so and stop touching the page, so that
+ * the SIGBUS, if any, is our peer's.
+ * Prints "seed S" first and "done mutations=N rounds=R shrinks=S refused=F"
+ * at the end. Exit 0, or 2 if the peer never showed up.
+ *
+ * --flood-ms D: a client at P0 that breaks nothing in the page but notifies
+ * in a tight loop for D ms, while it writes a counting pattern (byte i of the
+ * stream is i mod 256) and checks that the server echoes it. Prints
+ * "flooding" once connected and "flood notifications=N echoed=E" at the end
+ * (after D ms, or when the server closed); exit 4 if an echoed byte is wrong.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -30,6 +43,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
 #include <xenstore.h>
@@ -37,9 +51,10 @@
 enum { LEFT_CONS = 0, LEFT_PROD = 4, RIGHT_CONS = 8, RIGHT_PROD = 12, LEFT_ORDER = 16, RIGHT_ORDER = 18,
        CLI_LIVE = 20, SRV_LIVE = 21, CLI_NOTIFY = 22, SRV_NOTIFY = 23, GRANTS = 24, PAGE = 4096 };
 
-enum kind { INDEX, ORDER, LIVE, NOTIFY, GRANT_LIST, KINDS };
+enum kind { INDEX, ORDER, LIVE, NOTIFY, GRANT_LIST, SHRINK, KINDS };
 
 static uint64_t rng;
+static long shrinks, refused;
 
 /* splitmix64: reproducible from the printed seed */
 static uint64_t next(void)
@@ -175,9 +190,54 @@ static void mutate_kind(struct channel *c, enum kind kind)
     }
 }
 
+/* Truncates the file behind our mapping of the control page: 1 if it took, 0 if refused, -1 if not reopenable. */
+static int truncate_backing(struct channel *c)
+{
+    unsigned long addr = (unsigned long)c->page, lo, hi;
+    int fd = -1;
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[512];
+    while (maps && fgets(line, sizeof line, maps)) {
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= addr && addr < hi) {
+            char path[96];
+            snprintf(path, sizeof path, "/proc/self/map_files/%lx-%lx", lo, hi);
+            fd = open(path, O_RDWR | O_CLOEXEC);
+            break;
+        }
+    }
+    if (maps) {
+        fclose(maps);
+    }
+    if (fd < 0) {
+        return -1;
+    }
+    int rc = ftruncate(fd, 0);
+    close(fd);
+    return rc == 0;
+}
+
+static void shrink(struct channel *c)
+{
+    int took = truncate_backing(c);
+    shrinks++;
+    if (took == 0) {
+        refused++;
+    } else if (took > 0) {
+        fprintf(stderr, "vchan-hostile: the shrink took: the control page is cut short\n");
+        for (;;) {
+            pause(); /* our own next access would fault: leave the page to the peer */
+        }
+    }
+}
+
 static void mutate(struct channel *c)
 {
-    mutate_kind(c, (enum kind)below(KINDS));
+    enum kind kind = (enum kind)below(KINDS);
+    if (kind == SHRINK) {
+        shrink(c);
+    } else {
+        mutate_kind(c, kind);
+    }
 }
 
 /* Takes what the peer signalled, so that its events keep coming as they would to a reader. */
@@ -380,6 +440,7 @@ static void close_server_round(struct xs_handle *xs, xenevtchn_handle *e, xengnt
 
 struct options {
     bool server;
+    long flood_ms;
     int peer;
     const char *prefix;
     long per_round, mutations, timeout_ms;
@@ -460,6 +521,69 @@ static long client_round(struct xen *x, const struct options *o, const char *pat
     return done;
 }
 
+/* Writes the next bytes of the counting pattern: as the only writer, our prod is the stream offset. */
+static void write_pattern(struct channel *c)
+{
+    struct ring *o = c->out;
+    uint32_t cons = __atomic_load_n(u32(c, o->cons), __ATOMIC_ACQUIRE);
+    uint32_t prod = __atomic_load_n(u32(c, o->prod), __ATOMIC_ACQUIRE);
+    uint32_t n = o->size - (prod - cons);
+    if (n > 256) {
+        n = 256;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        o->data[(prod + k) & (o->size - 1)] = (uint8_t)(prod + k);
+    }
+    __atomic_store_n(u32(c, o->prod), prod + n, __ATOMIC_RELEASE);
+}
+
+/* Takes what the server echoed, checking each byte; returns how many, or exits 4 on a wrong one. */
+static uint32_t check_echo(struct channel *c)
+{
+    struct ring *i = c->in;
+    uint32_t cons = __atomic_load_n(u32(c, i->cons), __ATOMIC_ACQUIRE);
+    uint32_t prod = __atomic_load_n(u32(c, i->prod), __ATOMIC_ACQUIRE);
+    uint32_t n = prod - cons;
+    for (uint32_t k = 0; k < n; k++) {
+        uint8_t b = i->data[(cons + k) & (i->size - 1)];
+        if (b != (uint8_t)(cons + k)) {
+            fprintf(stderr, "vchan-hostile: echoed byte %" PRIu32 " is %u, not %u\n", cons + k, b,
+                    (uint8_t)(cons + k));
+            exit(4);
+        }
+    }
+    __atomic_store_n(u32(c, i->cons), cons + n, __ATOMIC_RELEASE);
+    return n;
+}
+
+/* The notification flood: honest data, and a notify in a tight loop between its steps. */
+static void flood(struct xen *x, const struct options *o)
+{
+    char path[200];
+    snprintf(path, sizeof path, "%s0", o->prefix);
+    struct channel c;
+    memset(&c, 0, sizeof c);
+    init_roles(&c, false);
+    if (connect_round(x->xs, x->e, x->g, o->peer, path, o->timeout_ms, &c) < 0) {
+        fprintf(stderr, "vchan-hostile: no server at %s within %ld ms: %s\n", path, o->timeout_ms, strerror(errno));
+        exit(2);
+    }
+    printf("flooding\n");
+    fflush(stdout);
+    long deadline = now_ms() + o->flood_ms, notifications = 0, echoed = 0;
+    while (now_ms() < deadline && c.page[SRV_LIVE] != 0) {
+        for (int k = 0; k < 1000; k++, notifications++) {
+            xenevtchn_notify(x->e, c.port);
+        }
+        write_pattern(&c);
+        echoed += check_echo(&c);
+        drain_events(x->e);
+    }
+    close_client_round(x->e, x->g, &c);
+    printf("flood notifications=%ld echoed=%ld\n", notifications, echoed);
+    fflush(stdout);
+}
+
 static int parse(int argc, char **argv, struct options *o)
 {
     *o = (struct options){ .per_round = 100, .mutations = 1000, .timeout_ms = 30000, .seed = 1 };
@@ -472,11 +596,13 @@ static int parse(int argc, char **argv, struct options *o)
         else if (!strcmp(argv[i], "--mutations")) o->mutations = atol(argv[++i]);
         else if (!strcmp(argv[i], "--seed")) o->seed = strtoull(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--timeout-ms")) o->timeout_ms = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--flood-ms")) o->flood_ms = atol(argv[++i]);
         else { fprintf(stderr, "vchan-hostile: unknown option %s\n", argv[i]); return -1; }
     }
-    if (!o->prefix || o->per_round < 1) {
+    if (!o->prefix || o->per_round < 1 || o->flood_ms < 0 || (o->flood_ms > 0 && o->server)) {
         fprintf(stderr, "usage: vchan-hostile [--server] --peer DOMID --path-prefix P --mutations M --seed S"
-                        " [--per-round K] [--timeout-ms T]\n");
+                        " [--per-round K] [--timeout-ms T]\n"
+                        "       vchan-hostile --flood-ms D --peer DOMID --path-prefix P [--timeout-ms T]\n");
         return -1;
     }
     return 0;
@@ -501,14 +627,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "vchan-hostile: cannot read our domid: %s\n", strerror(errno));
         return 2;
     }
-    long done = 0, rounds = 0;
-    for (; done < o.mutations; rounds++) {
-        char path[200];
-        snprintf(path, sizeof path, "%s%ld", o.prefix, rounds);
-        done += o.server ? server_round(&x, &o, path, rounds) : client_round(&x, &o, path);
+    if (o.flood_ms > 0) {
+        flood(&x, &o);
+    } else {
+        long done = 0, rounds = 0;
+        for (; done < o.mutations; rounds++) {
+            char path[200];
+            snprintf(path, sizeof path, "%s%ld", o.prefix, rounds);
+            done += o.server ? server_round(&x, &o, path, rounds) : client_round(&x, &o, path);
+        }
+        printf("done mutations=%ld rounds=%ld shrinks=%ld refused=%ld\n", done, rounds, shrinks, refused);
+        fflush(stdout);
     }
-    printf("done mutations=%ld rounds=%ld\n", done, rounds);
-    fflush(stdout);
     xengntshr_close(x.s);
     xengnttab_close(x.g);
     xenevtchn_close(x.e);

@@ -64,6 +64,10 @@ void port_unref(struct port *p);
 uint32_t ports_count(void);
 
 /* grants.c: grant sharing and mapping */
+/* memory.c */
+int sealed_memfd(const char *name, size_t size);   /* a memfd of `size` bytes that nobody can resize */
+int reopen_read_only(int fd);                      /* the same file, read-only: for read-only mappers */
+
 void grants_handle(struct conn *c, const struct xsim_req *req, const char *payload, size_t len);
 void grants_conn_closed(struct conn *c);
 uint32_t grants_count(void);

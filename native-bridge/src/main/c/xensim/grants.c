@@ -5,7 +5,7 @@
  * sharer; each page gets a grant ref in the sharer's domain, naming the one
  * domain that may map it and whether writably. The daemon keeps each memfd
  * mapped too, so it can clear an unmap-notification byte for a process that
- * died.
+ * died. Each memfd is sealed at its size (memory.c).
  */
 #define _GNU_SOURCE
 #include "daemon.h"
@@ -91,11 +91,9 @@ static struct backing *backing_new(uint32_t npages)
     if (!b)
         return NULL;
     size_t size = (size_t)npages * XSIM_PAGE;
-    b->fd = memfd_create("xensim-grant", MFD_CLOEXEC);
+    b->fd = sealed_memfd("xensim-grant", size);
     if (b->fd < 0)
         goto fail;
-    if (ftruncate(b->fd, (off_t)size) < 0)
-        goto fail_fd;
     b->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
     if (b->base == MAP_FAILED)
         goto fail_fd;
@@ -346,13 +344,8 @@ static void map(struct conn *c, const struct xsim_req *req, const char *payload,
      * it writable with mprotect: Xen maps it read-only. (Without /proc, the
      * read-write fds go.) */
     int ro[XSIM_MAX_FDS], nro = 0;
-    while (!want_write && nro < nfds) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fds[nro]);
-        if ((ro[nro] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-            break;
+    while (!want_write && nro < nfds && (ro[nro] = reopen_read_only(fds[nro])) >= 0)
         nro++;
-    }
     reply(c, (int32_t)m->id, layout, (size_t)count * 2 * sizeof *layout,
           nro == nfds ? ro : fds, nfds);
     while (nro > 0)

@@ -191,32 +191,33 @@ static struct port *owned(struct conn *c, uint32_t num)
     return p && p->owner == c ? p : NULL;
 }
 
-/* The handle's page, made on its first request: one memfd page, mapped here
- * and by the library. */
+/* The handle's page, made on its first request: one sealed memfd page, mapped
+ * here to write and by the library to read (it gets a read-only fd). */
 static void shared_page(struct conn *c)
 {
     if (c->ev_shared) {
         reply_err(c, EEXIST);
         return;
     }
-    int fd = memfd_create("xensim-evtchn", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, XSIM_PAGE) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        reply_err(c, e);
+    int fd = sealed_memfd("xensim-evtchn", XSIM_PAGE);
+    if (fd < 0) {
+        reply_err(c, errno);
         return;
     }
     void *page = mmap(NULL, XSIM_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (page == MAP_FAILED) {
+    int ro = page == MAP_FAILED ? -1 : reopen_read_only(fd);
+    if (ro < 0) {
         int e = errno;
+        if (page != MAP_FAILED)
+            munmap(page, XSIM_PAGE);
         close(fd);
         reply_err(c, e);
         return;
     }
-    c->ev_shared = page;
-    reply(c, 0, NULL, 0, &fd, 1);
     close(fd);
+    c->ev_shared = page;
+    reply(c, 0, NULL, 0, &ro, 1);
+    close(ro);
 }
 
 static void bound(struct conn *c, int rc)

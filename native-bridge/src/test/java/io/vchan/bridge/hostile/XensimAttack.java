@@ -1,5 +1,6 @@
 package io.vchan.bridge.hostile;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vchan.bridge.events.EventLoop;
@@ -30,7 +31,8 @@ final class XensimAttack implements AutoCloseable {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
     static final Duration OP_TIMEOUT = Duration.ofSeconds(10);
     private static final DomainId BYSTANDER = DomainId.of(2);
-    private static final Pattern DONE = Pattern.compile("done mutations=(\\d+) rounds=(\\d+)");
+    private static final Pattern DONE =
+            Pattern.compile("done mutations=(\\d+) rounds=(\\d+) shrinks=(\\d+) refused=(\\d+)");
 
     private final String role;
     private final long seed;
@@ -113,10 +115,14 @@ final class XensimAttack implements AutoCloseable {
         Matcher done = DONE.matcher(hostile.awaitLine("done", TIMEOUT));
         assertTrue(done.matches());
         hostile.assertSucceeds(TIMEOUT);
-        System.out.printf("vchan-hostile %s: %s mutations over %s channels in %d ms, %d caught as protocol errors%n",
-                role, done.group(1), done.group(2), (System.nanoTime() - startNanos) / 1_000_000, caught);
+        System.out.printf("vchan-hostile %s: %s mutations over %s channels in %d ms, %d caught as protocol errors;"
+                + " %s shrinks of the shared page tried, %s refused%n", role, done.group(1), done.group(2),
+                (System.nanoTime() - startNanos) / 1_000_000, caught, done.group(3), done.group(4));
         window.assertProgressAndReport();
         assertTrue(caught > 0, "no corruption was ever detected: the fuzzer is not reaching the checks");
+        // a shrink that took would have stopped the hostile peer before "done"; one that could not be tried is no proof
+        assertTrue(Long.parseLong(done.group(3)) > 0, "the fuzzer tried no shrink");
+        assertEquals(done.group(3), done.group(4), "shrinks tried vs refused (the rest could not reopen the page)");
     }
 
     @Override
