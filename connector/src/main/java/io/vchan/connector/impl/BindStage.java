@@ -1,5 +1,6 @@
 package io.vchan.connector.impl;
 
+import io.vchan.bridge.events.PortEvents;
 import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenStore;
@@ -96,6 +97,8 @@ public final class BindStage
         private boolean publishing;
         /** Published; its client, if any, not yet handed downstream. */
         private RingEndpoint waiting;
+        /** The waiting endpoint's port, as the event loop hands it to us. */
+        private PortEvents waitingEvents;
         /** Set once its client is in: removing the keys from XenStore. */
         private CompletableFuture<Void> waitingWithdrawn;
         /** Handed downstream; the next publication waits until it is released. */
@@ -124,7 +127,7 @@ public final class BindStage
         public void preStart() {
             setKeepGoing(true); // until what we published is closed
             onPublished = createAsyncCallback(this::published);
-            onPortFired = createAsyncCallback(d -> lookForClient());
+            onPortFired = createAsyncCallback(d -> portFired());
             onReleased = createAsyncCallback(this::released);
             onUnbind = createAsyncCallback(d -> stop());
             onClosed = createAsyncCallback(d -> {
@@ -167,12 +170,23 @@ public final class BindStage
                 return;
             }
             waiting = ep;
-            runtime.eventLoop().register(ep.eventChannels(), ep.port(), ep.peerDomain(), ep::peerDomainGone,
-                    () -> onPortFired.invoke(Done.getInstance()));
+            waitingEvents = runtime.eventLoop().register(ep.eventChannels(), ep.port(), ep.peerDomain(),
+                    ep::peerDomainGone, () -> onPortFired.invoke(Done.getInstance()));
             Binding binding = new Binding(target, () -> onUnbind.invoke(Done.getInstance()), unbound);
             runtime.track(binding::unbind, unbound);
             bound.complete(binding);
             lookForClient(); // the client may have come before we listened
+        }
+
+        /** The waiting endpoint's port fired: a client came, or one floods us before it does. */
+        private void portFired() {
+            RingEndpoint ep = waiting;
+            PortEvents events = waitingEvents;
+            lookForClient();
+            if (ep != null && events != null) {
+                // handed over or withdrawn: the client came; still waiting: an event without cause
+                events.rearm(waiting != ep || waitingWithdrawn != null);
+            }
         }
 
         /**

@@ -25,6 +25,11 @@ public final class ConnectionCounters {
         return bytesOut.get();
     }
 
+    /** Bytes in and out together: whether a turn moved any. */
+    long bytesMoved() {
+        return bytesIn.get() + bytesOut.get();
+    }
+
     /** Events received on the connection's port. */
     public long notificationsIn() {
         return notificationsIn.get();

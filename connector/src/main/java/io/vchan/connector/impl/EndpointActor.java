@@ -165,15 +165,21 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         ring = new ChunkedRing(target, endpoint, counters, readChunkSize);
         var self = getContext().getSelf();
         Runnable toActor = () -> self.tell(PortFired.INSTANCE);
-        loop.register(endpoint.eventChannels(), endpoint.port(), endpoint.peerDomain(), endpoint::peerDomainGone,
-                () -> route.fire(toActor));
+        route.attach(loop.register(endpoint.eventChannels(), endpoint.port(), endpoint.peerDomain(),
+                endpoint::peerDomainGone, () -> route.fire(toActor)));
         opened.complete(endpoint);
         return service();
     }
 
     private Behavior<Command> onPortFired() {
+        long moved = counters.bytesMoved();
+        boolean awaited = !peerWaiters.isEmpty();
         ring.countEvent();
-        return service();
+        Behavior<Command> next = service();
+        // A stage that took the events over handles the next ones; here, did the event have a cause?
+        route.rearm(route.taken() || counters.bytesMoved() != moved || awaited != !peerWaiters.isEmpty()
+                || next != this);
+        return next;
     }
 
     private Behavior<Command> onRead(Read r) {

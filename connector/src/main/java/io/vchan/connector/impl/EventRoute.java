@@ -1,5 +1,6 @@
 package io.vchan.connector.impl;
 
+import io.vchan.bridge.events.PortEvents;
 import org.apache.pekko.annotation.InternalApi;
 
 /**
@@ -11,6 +12,24 @@ import org.apache.pekko.annotation.InternalApi;
 public final class EventRoute {
 
     private volatile Runnable taker;
+    /** The port's events, once the actor has registered it. */
+    private volatile PortEvents events;
+
+    /** The actor registered the port: events come through {@code registered}. */
+    void attach(PortEvents registered) {
+        events = registered;
+    }
+
+    /**
+     * Whoever handled an event (the actor, or the stage that took over) has
+     * looked at the ring: the port may fire again. See {@link PortEvents#rearm}.
+     */
+    public void rearm(boolean progressed) {
+        PortEvents e = events;
+        if (e != null) {
+            e.rearm(progressed);
+        }
+    }
 
     /** From now on {@code listener} runs (on the event loop thread) instead of the actor hearing of it. */
     public void take(Runnable listener) {

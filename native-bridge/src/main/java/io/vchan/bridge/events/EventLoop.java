@@ -18,17 +18,22 @@ import org.slf4j.LoggerFactory;
  * A fixed number of threads (default 1) that wait on the event channels of
  * every endpoint and hand "port P fired" to whoever registered P. Endpoints
  * of one local domain share one event-channel handle, so one poll covers them
- * all. A delivered port is unmasked before its listener runs: an event that
- * arrives while the listener looks is delivered again, never lost.
+ * all. A delivered port stays masked until its consumer has looked and
+ * rearms it ({@link PortEvents}): an event that arrives meanwhile is pending,
+ * delivered at the unmask, never lost; a flood of them is one.
  */
 public final class EventLoop implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+    /** Events a worker takes from one handle before it polls again: its other handles get their turn. */
+    static final int EVENTS_PER_TURN = 64;
 
     private final XenPlatform platform;
     private final List<Worker> workers = new ArrayList<>();
     private final Map<DomainId, EventChannels> handles = new ConcurrentHashMap<>();
-    private final Map<EventChannels, Map<Integer, Runnable>> listeners = new ConcurrentHashMap<>();
+    private final Map<EventChannels, Map<Integer, PortEvents>> listeners = new ConcurrentHashMap<>();
+    /** Which worker polls a handle: its delayed unmasks go there. */
+    private final Map<EventChannels, Worker> pollers = new ConcurrentHashMap<>();
     /** Handles that failed: no longer polled or handed out, closed with the loop. */
     private final List<EventChannels> retired = new ArrayList<>();
     private final AtomicInteger nextWorker = new AtomicInteger();
@@ -77,7 +82,9 @@ public final class EventLoop implements AutoCloseable {
             h = platform.openEventChannels(self);
             listeners.put(h, new ConcurrentHashMap<>());
             handles.put(self, h);
-            workers.get(Math.floorMod(nextWorker.getAndIncrement(), workers.size())).waiter.add(h);
+            Worker w = workers.get(Math.floorMod(nextWorker.getAndIncrement(), workers.size()));
+            pollers.put(h, w);
+            w.waiter.add(h);
         }
         return h;
     }
@@ -103,13 +110,22 @@ public final class EventLoop implements AutoCloseable {
         return w;
     }
 
-    /** Runs {@code listener} on a loop thread whenever {@code port} fires. Keep it short. */
-    public void register(EventChannels channels, int port, Runnable listener) {
-        Map<Integer, Runnable> ports = listeners.get(channels);
-        if (ports == null) {
+    /**
+     * Runs {@code listener} on a loop thread when {@code port} fires; it fires
+     * again only once the consumer calls {@link PortEvents#rearm}. Keep the
+     * listener short: it hands the event to the consumer. The port is unmasked
+     * here, in case an earlier owner left it masked (a hand-over).
+     */
+    public PortEvents register(EventChannels channels, int port, Runnable listener) {
+        Map<Integer, PortEvents> ports = listeners.get(channels);
+        Worker poller = pollers.get(channels);
+        if (ports == null || poller == null) {
             throw new IllegalArgumentException("handle " + channels + " is not one of this loop's");
         }
-        ports.put(port, listener);
+        PortEvents events = new PortEvents(channels, port, listener, poller.delayed);
+        ports.put(port, events);
+        events.unmask();
+        return events;
     }
 
     /**
@@ -119,12 +135,14 @@ public final class EventLoop implements AutoCloseable {
      * domain xensim's toolstack created; elsewhere a peer's death shows in the
      * protocol itself (its unmap notification).
      */
-    public void register(EventChannels channels, int port, DomainId peer, Runnable onPeerGone, Runnable listener) {
-        register(channels, port, listener);
+    public PortEvents register(EventChannels channels, int port, DomainId peer, Runnable onPeerGone,
+            Runnable listener) {
+        PortEvents events = register(channels, port, listener);
         watchPeerDomain(new PortKey(channels, port), peer, () -> {
             onPeerGone.run();
-            listener.run();
+            events.fire();
         });
+        return events;
     }
 
     /**
@@ -177,7 +195,7 @@ public final class EventLoop implements AutoCloseable {
     }
 
     public void unregister(EventChannels channels, int port) {
-        Map<Integer, Runnable> ports = listeners.get(channels);
+        Map<Integer, PortEvents> ports = listeners.get(channels);
         if (ports != null) {
             ports.remove(port);
         }
@@ -189,14 +207,21 @@ public final class EventLoop implements AutoCloseable {
         return listeners.values().stream().mapToInt(Map::size).sum();
     }
 
+    /**
+     * Takes up to {@link #EVENTS_PER_TURN} events of {@code h}: a registered
+     * port's goes to its consumer and the port stays masked until it rearms; a
+     * port nobody registers (not yet, or no longer) is unmasked at once.
+     */
     private void dispatch(EventChannels h) {
-        Map<Integer, Runnable> ports = listeners.get(h);
+        Map<Integer, PortEvents> ports = listeners.get(h);
         try {
-            for (int port; (port = h.pollPending()) >= 0; ) {
-                Runnable listener = ports == null ? null : ports.get(port);
-                unmask(h, port);
-                if (listener != null) {
-                    listener.run();
+            int port;
+            for (int n = 0; n < EVENTS_PER_TURN && !closed && (port = h.pollPending()) >= 0; n++) {
+                PortEvents events = ports == null ? null : ports.get(port);
+                if (events != null) {
+                    events.fire();
+                } else {
+                    unmask(h, port);
                 }
             }
         } catch (XenException e) {
@@ -204,7 +229,7 @@ public final class EventLoop implements AutoCloseable {
                 LOG.warn("event channels of " + h.domain() + " failed; waking all its endpoints", e);
                 retire(h);
                 if (ports != null) {
-                    ports.values().forEach(Runnable::run);
+                    ports.values().forEach(PortEvents::fire);
                 }
             }
         } catch (RuntimeException e) {
@@ -225,6 +250,7 @@ public final class EventLoop implements AutoCloseable {
         synchronized (this) {
             handles.remove(h.domain(), h);
             listeners.remove(h);
+            pollers.remove(h);
             retired.add(h);
         }
     }
@@ -278,14 +304,17 @@ public final class EventLoop implements AutoCloseable {
             retired.clear();
         }
         listeners.clear();
+        pollers.clear();
     }
 
     private final class Worker extends Thread {
         final EventWaiter waiter;
+        final DelayedUnmasks delayed;
 
         Worker(EventWaiter waiter, String name) {
             super(name);
             this.waiter = waiter;
+            this.delayed = new DelayedUnmasks(waiter::wakeup);
             setDaemon(true);
         }
 
@@ -293,7 +322,8 @@ public final class EventLoop implements AutoCloseable {
         public void run() {
             while (!closed) {
                 try {
-                    waiter.await(-1, EventLoop.this::dispatch);
+                    waiter.await(delayed.waitMillis(), EventLoop.this::dispatch);
+                    delayed.unmaskDue();
                 } catch (XenException e) {
                     LOG.error("event wait failed", e);
                     return;

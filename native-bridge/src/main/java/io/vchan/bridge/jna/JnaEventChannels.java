@@ -5,6 +5,7 @@ import static io.vchan.bridge.jna.Calls.nonNegative;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.vchan.bridge.xen.DomainId;
+import io.vchan.bridge.xen.Errno;
 import io.vchan.bridge.xen.EventChannels;
 import io.vchan.bridge.xen.XenException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,12 +52,22 @@ final class JnaEventChannels implements EventChannels {
 
     @Override
     public void notify(int port) throws XenException {
+        ensureOpen("xenevtchn_notify");
         nonNegative(EvtchnLib.xenevtchn_notify(handle, port), "xenevtchn_notify");
     }
 
+    /** Also called by consumers on their own threads, once they have looked at their ring. */
     @Override
     public void unmask(int port) throws XenException {
+        ensureOpen("xenevtchn_unmask");
         nonNegative(EvtchnLib.xenevtchn_unmask(handle, port), "xenevtchn_unmask");
+    }
+
+    /** A call on a closed handle fails here rather than pass freed memory to the library. */
+    private void ensureOpen(String call) throws XenException {
+        if (closed.get()) {
+            throw new XenException(call, Errno.EBADF, "the event-channel handle of " + domain + " is closed");
+        }
     }
 
     @Override

@@ -82,15 +82,20 @@ final class PollWaiter implements EventWaiter {
         return fds;
     }
 
+    /**
+     * Any thread (a delayed unmask, a consumer late after the loop closed):
+     * under the lock that close takes, so it never writes to the fd number
+     * after close gave it back to the system.
+     */
     @Override
-    public void wakeup() {
+    public synchronized void wakeup() {
         if (!closed) {
             LibC.write(wakeFd, one, 8);
         }
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!closed) {
             closed = true;
             LibC.close(wakeFd);

@@ -8,6 +8,7 @@ public final class Errno {
     public static final int ESRCH = 3;
     public static final int EINTR = 4;
     public static final int EIO = 5;
+    public static final int EBADF = 9;
     public static final int E2BIG = 7;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
@@ -28,6 +29,7 @@ public final class Errno {
             case ESRCH -> "ESRCH no such domain";
             case EINTR -> "EINTR interrupted";
             case EIO -> "EIO input/output error";
+            case EBADF -> "EBADF bad file descriptor";
             case E2BIG -> "E2BIG too big";
             case EAGAIN -> "EAGAIN try again";
             case ENOMEM -> "ENOMEM out of memory";

@@ -165,6 +165,14 @@ public final class PeerProcess implements AutoCloseable {
         }
     }
 
+    /** SIGCONT: a process {@link #suspend}ed goes on. */
+    public void resume() throws IOException, InterruptedException {
+        Process cont = new ProcessBuilder("kill", "-CONT", Long.toString(pid())).start();
+        if (cont.waitFor() != 0) {
+            throw new AssertionError("kill -CONT " + pid() + " failed; " + describe());
+        }
+    }
+
     public synchronized String stderrText() {
         return stderr.toString();
     }
