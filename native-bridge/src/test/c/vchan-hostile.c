@@ -7,6 +7,7 @@
  * side fails that one channel cleanly.
  *
  *   vchan-hostile [--server] --peer DOMID --path-prefix P --mutations M --seed S [--per-round K] [--timeout-ms T]
+ *       [--done-key KEY]
  *   vchan-hostile --flood-ms D --peer DOMID --path-prefix P [--timeout-ms T]
  *
  * Round r = 0, 1, ... uses the path P<r>, mutates up to 2K times (K = 100 by
@@ -25,7 +26,9 @@
  * refused. Were it to take, we say so and stop touching the page, so that
  * the SIGBUS, if any, is our peer's.
  * Prints "seed S" first and "done mutations=N rounds=R shrinks=S refused=F"
- * at the end. Exit 0, or 2 if the peer never showed up.
+ * at the end, and writes the same to XenStore at KEY if given (for a peer in
+ * another domain, which cannot see our output). Exit 0, or 2 if the peer
+ * never showed up.
  *
  * --flood-ms D: a client at P0 that breaks nothing in the page but notifies
  * in a tight loop for D ms, while it writes a counting pattern (byte i of the
@@ -441,6 +444,7 @@ static void close_server_round(struct xs_handle *xs, xenevtchn_handle *e, xengnt
 struct options {
     bool server;
     long flood_ms;
+    const char *done_key;
     int peer;
     const char *prefix;
     long per_round, mutations, timeout_ms;
@@ -597,11 +601,12 @@ static int parse(int argc, char **argv, struct options *o)
         else if (!strcmp(argv[i], "--seed")) o->seed = strtoull(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--timeout-ms")) o->timeout_ms = atol(argv[++i]);
         else if (!strcmp(argv[i], "--flood-ms")) o->flood_ms = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--done-key")) o->done_key = argv[++i];
         else { fprintf(stderr, "vchan-hostile: unknown option %s\n", argv[i]); return -1; }
     }
     if (!o->prefix || o->per_round < 1 || o->flood_ms < 0 || (o->flood_ms > 0 && o->server)) {
         fprintf(stderr, "usage: vchan-hostile [--server] --peer DOMID --path-prefix P --mutations M --seed S"
-                        " [--per-round K] [--timeout-ms T]\n"
+                        " [--per-round K] [--timeout-ms T] [--done-key KEY]\n"
                         "       vchan-hostile --flood-ms D --peer DOMID --path-prefix P [--timeout-ms T]\n");
         return -1;
     }
@@ -636,8 +641,15 @@ int main(int argc, char **argv)
             snprintf(path, sizeof path, "%s%ld", o.prefix, rounds);
             done += o.server ? server_round(&x, &o, path, rounds) : client_round(&x, &o, path);
         }
-        printf("done mutations=%ld rounds=%ld shrinks=%ld refused=%ld\n", done, rounds, shrinks, refused);
+        char report[160];
+        snprintf(report, sizeof report, "done mutations=%ld rounds=%ld shrinks=%ld refused=%ld", done, rounds,
+                 shrinks, refused);
+        printf("%s\n", report);
         fflush(stdout);
+        if (o.done_key && !xs_write(x.xs, XBT_NULL, o.done_key, report, strlen(report))) {
+            fprintf(stderr, "vchan-hostile: cannot write %s: %s\n", o.done_key, strerror(errno));
+            return 3;
+        }
     }
     xengntshr_close(x.s);
     xengnttab_close(x.g);

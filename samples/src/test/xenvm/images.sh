@@ -3,20 +3,23 @@
 # installed system-wide): Xen 4.17, a Linux kernel that is PV dom0 and PV domU,
 # a dom0 initramfs that chroots into this host's root (read-only, over 9p), and
 # the parts of a guest initramfs (busybox, Xen's C tools and libraries, our C
-# driver, and a Java runtime with the vchan jar).
+# test peers, and a Java runtime with the vchan jar).
 #
 # Usage: images.sh OUT VCHAN_JAR VCHAN_DRIVER     (does nothing if OUT is complete)
+# vchan-hostile, the hostile peer, is taken from beside VCHAN_DRIVER.
 # Needs: apt-get, dpkg-deb, busybox-static, cpio, kmod (depmod, modprobe), jlink.
 set -euo pipefail
 
 out=${1:?usage: images.sh OUT VCHAN_JAR VCHAN_DRIVER}
 jar=${2:?vchan.jar}
 driver=${3:?vchan-driver}
+hostile=$(dirname "$driver")/vchan-hostile
 here=$(cd "$(dirname "$0")" && pwd)
 
 stamp="$(sha256sum "$0" "$here/dom0-init" "$here/guest-init" "$here/regcheck.c" | sha256sum | cut -c1-16)"
 if [[ -f "$out/.complete" && "$(cat "$out/.complete")" == "$stamp" \
-      && "$out/guest-java.img" -nt "$jar" && "$out/guest-base.cpio.gz" -nt "$driver" ]]; then
+      && "$out/guest-java.img" -nt "$jar" && "$out/guest-base.cpio.gz" -nt "$driver" \
+      && "$out/guest-base.cpio.gz" -nt "$hostile" ]]; then
     exit 0
 fi
 for tool in apt-get apt-cache dpkg-deb cpio depmod modprobe gzip gcc; do
@@ -93,9 +96,9 @@ mkdir -p "$g/usr/lib" "$g/usr/bin"
 cp -a "$libdir"/libxen*.so* "$libdir"/libyajl.so* "$g/usr/lib/"
 cp "$out/root/usr/bin/xenstore" "$g/usr/bin/"
 for t in read write exists list rm watch chmod ls; do ln -s xenstore "$g/usr/bin/xenstore-$t"; done
-cp "$out/root/usr/lib/xen-4.17/bin/vchan-socket-proxy" "$driver" "$g/usr/bin/"
+cp "$out/root/usr/lib/xen-4.17/bin/vchan-socket-proxy" "$driver" "$hostile" "$g/usr/bin/"
 # the C runtime of the host the binaries were built or packaged for
-for lib in $(ldd "$driver" "$out/root/usr/bin/xenstore" /bin/sh 2>/dev/null \
+for lib in $(ldd "$driver" "$hostile" "$out/root/usr/bin/xenstore" /bin/sh 2>/dev/null \
              | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' | sort -u); do
     [[ -f "$lib" ]] && cp -L "$lib" "$g/lib/"
 done

@@ -2,6 +2,7 @@ package io.vchan.connector;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vchan.bridge.testing.SettledHeap;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
@@ -50,7 +51,7 @@ abstract class NotificationFloodContract extends VchanTestSupport {
     void aFloodingPeerCostsOnlyItsOwnChannel() throws Exception {
         try (HealthyEchoes healthy = HealthyEchoes.start(vchan, mat, serverSettings(), clientSettings(), 4)) {
             healthy.rateOver(Duration.ofSeconds(1)); // warm up
-            long heapBefore = HeapAfterGc.usedBytes();
+            long heapBefore = SettledHeap.usedBytes();
 
             VchanPort port = VchanPort.of(freshPort().name() + "f0"); // the flooder's round 0: prefix + "0"
             Pair<CompletionStage<VchanConnection>, UniqueKillSwitch> victim = vchan
@@ -86,7 +87,7 @@ abstract class NotificationFloodContract extends VchanTestSupport {
             loopOn[i] = loopCpu.share();
             ratios[i] = on[i] / off[i];
         }
-        long heapDuring = HeapAfterGc.usedBytes();
+        long heapDuring = SettledHeap.usedBytes();
         long wakeUps = conn.notificationsIn();
         long closeStart = System.nanoTime();
         victim.abort(new RuntimeException("closing the flooded channel"));

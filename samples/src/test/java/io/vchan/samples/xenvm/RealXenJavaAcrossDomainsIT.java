@@ -135,8 +135,4 @@ class RealXenJavaAcrossDomainsIT extends RealXenSuite {
         assertTrue(ended.endsWith("exit 1"), "the guest's client must end early (peer gone)\n" + out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("guest: received ")), out);
     }
-
-    private static String codeSource(Class<?> c) throws Exception {
-        return java.nio.file.Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    }
 }

@@ -2,8 +2,6 @@ package io.vchan.samples.xenvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.function.IntFunction;
@@ -243,13 +241,9 @@ class RealXenLibxenvchanIT extends RealXenSuite {
     }
 
     /** Where JavaVchanDriver, JNA and SLF4J (the bridge logs through it) are: this JVM's classpath may be a jar in a /tmp dom0 cannot see. */
-    static String driverClasspath() throws URISyntaxException {
+    static String driverClasspath() {
         return String.join(":", codeSource(io.vchan.bridge.interop.JavaVchanDriver.class),
                 codeSource(io.vchan.bridge.ring.VchanServer.class), codeSource(com.sun.jna.Native.class),
                 codeSource(org.slf4j.LoggerFactory.class), codeSource(org.slf4j.simple.SimpleLogger.class));
-    }
-
-    private static String codeSource(Class<?> c) throws URISyntaxException {
-        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,6 +78,15 @@ abstract class RealXenSuite {
                 r + "dom0 -> guest bytes\n" + out);
         assertEquals(line(out, "guest: " + r + guestSent), line(out, "dom0: " + r + dom0Received),
                 r + "guest -> dom0 bytes\n" + out);
+    }
+
+    /** Where {@code c} was loaded from (a jar or a classes folder), for a classpath in dom0 or a guest. */
+    static String codeSource(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The one line of {@code output} that starts with {@code prefix}, without it. */

@@ -3,7 +3,6 @@ package io.vchan.samples.xenvm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -51,7 +50,7 @@ class RealXenVmManagerIT extends RealXenSuite {
                 wait
                 guest_destroy vm-a
                 guest_destroy vm-b
-                """.formatted(agent, System.getProperty("vchan.jar"), codeSource()));
+                """.formatted(agent, System.getProperty("vchan.jar"), codeSource(ManagerConsole.class)));
         String[] d = RealXenSuite.line(out, "domains").split(" ");
         String a = d[0];
         String b = d[1];
@@ -76,9 +75,5 @@ class RealXenVmManagerIT extends RealXenSuite {
     private static void assertMatches(String out, String regex) {
         Pattern p = Pattern.compile(regex);
         assertTrue(out.lines().anyMatch(l -> p.matcher(l).matches()), "no line matching " + regex + " in\n" + out);
-    }
-
-    private static String codeSource() throws Exception {
-        return Path.of(ManagerConsole.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 }
