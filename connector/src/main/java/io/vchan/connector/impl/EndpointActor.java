@@ -172,13 +172,11 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     }
 
     private Behavior<Command> onPortFired() {
-        long moved = counters.bytesMoved();
         boolean awaited = !peerWaiters.isEmpty();
         ring.countEvent();
         Behavior<Command> next = service();
-        // A stage that took the events over handles the next ones; here, did the event have a cause?
-        route.rearm(route.taken() || counters.bytesMoved() != moved || awaited != !peerWaiters.isEmpty()
-                || next != this);
+        // a stage that took the events over handles the next ones: no cause of ours to judge
+        route.rearm(route.taken() || awaited != !peerWaiters.isEmpty() || next != this, counters.bytesMoved());
         return next;
     }
 

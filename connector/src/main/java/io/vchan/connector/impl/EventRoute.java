@@ -14,6 +14,8 @@ public final class EventRoute {
     private volatile Runnable taker;
     /** The port's events, once the actor has registered it. */
     private volatile PortEvents events;
+    /** Bytes moved at the last rearm; only whoever handles the current event touches it. */
+    private long movedAtRearm;
 
     /** The actor registered the port: events come through {@code registered}. */
     void attach(PortEvents registered) {
@@ -22,9 +24,14 @@ public final class EventRoute {
 
     /**
      * Whoever handled an event (the actor, or the stage that took over) has
-     * looked at the ring: the port may fire again. See {@link PortEvents#rearm}.
+     * looked at the ring: the port may fire again. The event had a cause if
+     * the channel's state changed or bytes moved since the last rearm, by
+     * this turn or any other path (a read that spun and found the data the
+     * event was about); see {@link PortEvents#rearm}.
      */
-    public void rearm(boolean progressed) {
+    public void rearm(boolean stateChanged, long bytesMoved) {
+        boolean progressed = stateChanged || bytesMoved != movedAtRearm;
+        movedAtRearm = bytesMoved;
         PortEvents e = events;
         if (e != null) {
             e.rearm(progressed);

@@ -198,12 +198,11 @@ public final class VchanStage
             if (ring == null || closing) {
                 return;
             }
-            long moved = handle.counters().bytesMoved();
             ring.countEvent();
             // writes first: if the peer is gone, what we could not deliver must fail the stream
             flush();
             read();
-            handle.route().rearm(closing || handle.counters().bytesMoved() != moved);
+            handle.route().rearm(closing, handle.counters().bytesMoved());
         }
 
         /**
