@@ -288,6 +288,22 @@ abstract class VchanFlowContract extends VchanTestSupport {
     }
 
     @Test
+    void aFailingDownstreamAbortsTheChannelWithItsCause() throws Exception {
+        VchanPort port = freshPort();
+        Side server = server(port, serverSettings());
+        Side client = client(port, clientSettings());
+        VchanConnection conn = client.conn();
+        RuntimeException broke = new RuntimeException("downstream broke");
+
+        client.down().cancel(broke); // what a failing stage downstream does
+        client.up().expectCancellationWithCause(broke);
+        assertSame(broke, failureOf(conn.whenClosed()), "aborted, not closed in order");
+        server.down().request(1).expectComplete(); // the peer sees the channel go
+        server.up().sendComplete();
+        await(server.conn().whenClosed());
+    }
+
+    @Test
     void upstreamFailureClosesTheChannelAndFailsWithTheOriginalCause() throws Exception {
         VchanPort port = freshPort();
         Side server = server(port, serverSettings());

@@ -18,6 +18,7 @@ import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.SubscriptionWithCancelException;
 import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
@@ -149,7 +150,11 @@ public final class VchanStage
 
                 @Override
                 public void onDownstreamFinish(Throwable cause) {
-                    closeChannel();
+                    if (cause instanceof SubscriptionWithCancelException.NonFailureCancellation) {
+                        closeChannel(); // downstream has had enough: an orderly close
+                    } else {
+                        abortChannel(cause); // downstream failed: as Tcp aborts its connection
+                    }
                 }
             });
         }
@@ -333,6 +338,23 @@ public final class VchanStage
                 cancel(in);
             }
             handle.actor().tell(EndpointProtocol.Close.INSTANCE);
+        }
+
+        /**
+         * Downstream failed with {@code cause}: the channel is closed at once and
+         * reported as failed with that cause ({@code whenClosed}), and upstream is
+         * cancelled with it, so that nobody takes this for an orderly end.
+         */
+        private void abortChannel(Throwable cause) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            connection.completeExceptionally(cause);
+            handle.actor().tell(new EndpointProtocol.Abort(cause));
+            if (!isClosed(in)) {
+                cancel(in, cause);
+            }
         }
 
         /**
