@@ -14,19 +14,7 @@ import org.apache.pekko.util.ByteString;
  * connection's flow has ended and its channel is released. Made by the
  * connector.
  */
-public interface IncomingVchanConnection {
-
-    /** @return the domain serving */
-    DomainId localDomain();
-
-    /** @return the client's domain */
-    DomainId peerDomain();
-
-    /** @return the port the client connected to */
-    VchanPort port();
-
-    /** @return the XenStore directory the client found the channel in */
-    String xenStorePath();
+public interface IncomingVchanConnection extends VchanChannel {
 
     /**
      * The connection as a flow: what it emits came from the client, what it

@@ -8,19 +8,7 @@ import org.apache.pekko.Done;
  * the materialized value of the bind source, like Pekko's
  * {@code Tcp.ServerBinding}. Made by the connector.
  */
-public interface VchanBinding {
-
-    /** @return the domain serving */
-    DomainId localDomain();
-
-    /** @return the only domain that may connect */
-    DomainId peerDomain();
-
-    /** @return the port clients connect to */
-    VchanPort port();
-
-    /** @return the XenStore directory clients find the channel in */
-    String xenStorePath();
+public interface VchanBinding extends VchanChannel {
 
     /**
      * Stops accepting clients: the channel is unpublished, the source completes

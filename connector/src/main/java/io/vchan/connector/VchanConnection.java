@@ -9,19 +9,7 @@ import org.apache.pekko.Done;
  * counters. Made by the connector; like Pekko's {@code Tcp.OutgoingConnection}
  * it describes the connection, the flow carries its bytes.
  */
-public interface VchanConnection {
-
-    /** @return the domain this end acts as */
-    DomainId localDomain();
-
-    /** @return the domain at the other end */
-    DomainId peerDomain();
-
-    /** @return the port both ends agreed on */
-    VchanPort port();
-
-    /** @return the XenStore directory holding {@code ring-ref} and {@code event-channel} */
-    String xenStorePath();
+public interface VchanConnection extends VchanChannel {
 
     /** @return true for the end that published the channel */
     boolean isServer();

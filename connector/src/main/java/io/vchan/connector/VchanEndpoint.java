@@ -31,7 +31,7 @@ import org.apache.pekko.util.ByteString;
  * {@link IllegalStateException}. Writes may be issued back to back; they are
  * written in order.
  */
-public final class VchanEndpoint implements AutoCloseable {
+public final class VchanEndpoint implements VchanChannel, AutoCloseable {
 
     /** What {@link #shutdown} stops. */
     public enum ShutdownMode {
@@ -115,22 +115,22 @@ public final class VchanEndpoint implements AutoCloseable {
         return result;
     }
 
-    /** @return the domain this end acts as */
+    @Override
     public DomainId localDomain() {
         return Domains.api(ring.localDomain());
     }
 
-    /** @return the domain at the other end */
+    @Override
     public DomainId peerDomain() {
         return Domains.api(ring.peerDomain());
     }
 
-    /** @return the port both ends agreed on */
+    @Override
     public VchanPort port() {
         return port;
     }
 
-    /** @return the channel's XenStore directory */
+    @Override
     public String xenStorePath() {
         return ring.path();
     }

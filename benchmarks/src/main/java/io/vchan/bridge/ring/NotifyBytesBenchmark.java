@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The notify-byte protocol's atomics (vchan-protocol.md §5): a request (OR a
+ * The notify-byte protocol's atomics (docs/vchan-protocol.md §5): a request (OR a
  * bit into the peer's byte) and a send (clear a bit in our own byte, learning
  * whether it was set) cost one atomic read-modify-write each, done on the
  * page's flags word. Alone, and with the peer doing the same on its byte of

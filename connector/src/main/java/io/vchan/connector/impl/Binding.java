@@ -1,35 +1,14 @@
 package io.vchan.connector.impl;
 
-import io.vchan.connector.DomainId;
 import io.vchan.connector.VchanBinding;
-import io.vchan.connector.VchanPort;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.annotation.InternalApi;
 
 /** INTERNAL API: the bind source's materialized value; {@code unbind} asks the stage to stop. */
 @InternalApi
-record Binding(Target target, Runnable stop, CompletionStage<Done> whenUnbound) implements VchanBinding {
-
-    @Override
-    public DomainId localDomain() {
-        return Domains.api(target.self());
-    }
-
-    @Override
-    public DomainId peerDomain() {
-        return Domains.api(target.peer());
-    }
-
-    @Override
-    public VchanPort port() {
-        return target.port();
-    }
-
-    @Override
-    public String xenStorePath() {
-        return target.path();
-    }
+record Binding(Target target, Runnable stop, CompletionStage<Done> whenUnbound)
+        implements VchanBinding, ChannelOfTarget {
 
     @Override
     public CompletionStage<Done> unbind() {

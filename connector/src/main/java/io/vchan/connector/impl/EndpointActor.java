@@ -127,7 +127,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         attempt.whenComplete((ep, err) -> {
             try {
                 if (err != null) {
-                    self.tell(new OpenFailed(unwrap(err)));
+                    self.tell(new OpenFailed(Failures.unwrap(err)));
                 } else if (handoff.compareAndSet(null, ep)) {
                     self.tell(new Opened(ep));
                 } else {
@@ -137,10 +137,6 @@ public final class EndpointActor extends AbstractBehavior<Command> {
                 openAttempt.complete(null);
             }
         });
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
     @Override

@@ -1,9 +1,7 @@
 package io.vchan.connector.impl;
 
 import io.vchan.bridge.ring.RingOrders;
-import io.vchan.connector.DomainId;
 import io.vchan.connector.VchanConnection;
-import io.vchan.connector.VchanPort;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -12,27 +10,8 @@ import org.apache.pekko.annotation.InternalApi;
 /** INTERNAL API: the connection a flow materializes, with the actor that owns its endpoint. */
 @InternalApi
 public record OpenConnection(Target target, RingOrders orders, ActorRef<EndpointProtocol.Command> endpointActor,
-        CompletionStage<Done> whenClosed, ConnectionCounters counters) implements VchanConnection {
-
-    @Override
-    public DomainId localDomain() {
-        return Domains.api(target.self());
-    }
-
-    @Override
-    public DomainId peerDomain() {
-        return Domains.api(target.peer());
-    }
-
-    @Override
-    public VchanPort port() {
-        return target.port();
-    }
-
-    @Override
-    public String xenStorePath() {
-        return target.path();
-    }
+        CompletionStage<Done> whenClosed, ConnectionCounters counters)
+        implements VchanConnection, ChannelOfTarget {
 
     @Override
     public boolean isServer() {

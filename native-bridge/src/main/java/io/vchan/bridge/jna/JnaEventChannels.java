@@ -2,7 +2,6 @@ package io.vchan.bridge.jna;
 
 import static io.vchan.bridge.jna.Calls.nonNegative;
 
-import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.Errno;
@@ -72,13 +71,8 @@ final class JnaEventChannels implements EventChannels {
 
     @Override
     public int pollPending() throws XenException {
-        try (Memory pfd = new Memory(8)) {
-            pfd.setInt(0, fd);
-            pfd.setShort(4, LibC.POLLIN);
-            pfd.setShort(6, (short) 0);
-            if (LibC.poll(pfd, 1, 0) <= 0) {
-                return -1;
-            }
+        if (!PollFds.readable(fd, 0)) {
+            return -1;
         }
         return nonNegative(EvtchnLib.xenevtchn_pending(handle), "xenevtchn_pending");
     }

@@ -7,6 +7,7 @@ import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.GrantMapper;
 import io.vchan.bridge.xen.MappedPages;
 import io.vchan.bridge.xen.XenException;
+import io.vchan.bridge.xen.XenPage;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -68,7 +69,7 @@ final class JnaGrantMapper implements GrantMapper {
         Mapped(Pointer address, int pages, boolean writable) {
             this.address = address;
             this.pages = pages;
-            ByteBuffer all = address.getByteBuffer(0, (long) pages * JnaGrantSharer.PAGE);
+            ByteBuffer all = address.getByteBuffer(0, (long) pages * XenPage.SIZE);
             // A read-only mapping faults on any write: make Java refuse first.
             this.memory = writable ? all : all.asReadOnlyBuffer();
         }

@@ -7,13 +7,13 @@ import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.GrantSharer;
 import io.vchan.bridge.xen.SharedPages;
 import io.vchan.bridge.xen.XenException;
+import io.vchan.bridge.xen.XenPage;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Shares pages through libxengnttab's {@code xengntshr_*}. */
 final class JnaGrantSharer implements GrantSharer {
 
-    static final int PAGE = 4096;
 
     private final Pointer handle;
     private final DomainId domain;
@@ -67,7 +67,7 @@ final class JnaGrantSharer implements GrantSharer {
             this.address = address;
             this.pages = pages;
             this.refs = refs;
-            this.memory = address.getByteBuffer(0, (long) pages * PAGE);
+            this.memory = address.getByteBuffer(0, (long) pages * XenPage.SIZE);
         }
 
         @Override

@@ -2,7 +2,6 @@ package io.vchan.bridge.jna;
 
 import static io.vchan.bridge.jna.Calls.ok;
 
-import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
@@ -132,16 +131,7 @@ final class JnaXenStore implements XenStore {
             return now;
         }
         int fd = Calls.nonNegative(XenStoreLib.xs_fileno(handle), "xs_fileno");
-        try (Memory pfd = new Memory(8)) {
-            pfd.setInt(0, fd);
-            pfd.setShort(4, LibC.POLLIN);
-            pfd.setShort(6, (short) 0);
-            int timeout = (int) Math.min(Integer.MAX_VALUE, Math.max(-1, timeoutMillis));
-            if (LibC.poll(pfd, 1, timeout) <= 0) {
-                return Optional.empty();
-            }
-        }
-        return checkWatch();
+        return PollFds.readable(fd, timeoutMillis) ? checkWatch() : Optional.empty();
     }
 
     private Optional<WatchEvent> checkWatch() throws XenException {

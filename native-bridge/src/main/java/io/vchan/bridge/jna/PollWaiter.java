@@ -48,24 +48,20 @@ final class PollWaiter implements EventWaiter {
         }
         List<JnaEventChannels> now = List.copyOf(handles);
         Memory fds = pollFds(now.size() + 1);
-        fds.setInt(0, wakeFd);
-        fds.setShort(4, LibC.POLLIN);
-        fds.setShort(6, (short) 0);
+        PollFds.watchReadable(fds, 0, wakeFd);
         for (int i = 0; i < now.size(); i++) {
-            fds.setInt(8L * (i + 1), now.get(i).fd());
-            fds.setShort(8L * (i + 1) + 4, LibC.POLLIN);
-            fds.setShort(8L * (i + 1) + 6, (short) 0);
+            PollFds.watchReadable(fds, i + 1, now.get(i).fd());
         }
         int timeout = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, timeoutMillis));
         int n = LibC.poll(fds, now.size() + 1, timeout);
         if (n <= 0) {
             return; // timeout, or EINTR: the caller loops
         }
-        if (fds.getShort(6) != 0) {
+        if (PollFds.ready(fds, 0)) {
             LibC.read(wakeFd, drained, 8);
         }
         for (int i = 0; i < now.size(); i++) {
-            if (fds.getShort(8L * (i + 1) + 6) != 0) {
+            if (PollFds.ready(fds, i + 1)) {
                 ready.accept(now.get(i));
             }
         }
@@ -76,8 +72,8 @@ final class PollWaiter implements EventWaiter {
      * wake-up); grown when handles are added. Only the one awaiting thread uses it.
      */
     private Memory pollFds(int count) {
-        if (fds == null || fds.size() < 8L * count) {
-            fds = new Memory(8L * Math.max(count, 4));
+        if (fds == null || fds.size() < (long) PollFds.SIZE * count) {
+            fds = new Memory((long) PollFds.SIZE * Math.max(count, 4));
         }
         return fds;
     }

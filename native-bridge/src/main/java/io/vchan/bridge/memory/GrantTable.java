@@ -3,6 +3,7 @@ package io.vchan.bridge.memory;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.Errno;
 import io.vchan.bridge.xen.XenException;
+import io.vchan.bridge.xen.XenPage;
 import java.nio.ByteBuffer;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -26,7 +27,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class GrantTable {
 
-    static final int PAGE = 4096;
     /** Linux keeps refs below 8 for itself. */
     static final int FIRST_REF = 8;
     /** xensim's limit on the pages of one share or mapping. */
@@ -94,8 +94,8 @@ final class GrantTable {
 
     /** Zeroed, page-aligned memory: real pages are aligned, and so the control page's atomics are too. */
     private static ByteBuffer pages(int count) {
-        int bytes = count * PAGE;
-        return ByteBuffer.allocateDirect(bytes + PAGE).alignedSlice(PAGE).slice(0, bytes);
+        int bytes = count * XenPage.SIZE;
+        return ByteBuffer.allocateDirect(bytes + XenPage.SIZE).alignedSlice(XenPage.SIZE).slice(0, bytes);
     }
 
     Share share(DomainId granter, DomainId grantee, int count, boolean writable, int notifyOffset, int notifyPort)
@@ -107,7 +107,7 @@ final class GrantTable {
         }
         ByteBuffer memory = pages(count);
         // Registered first: a bad port or offset must leave no grant behind.
-        UnmapNotification notification = UnmapNotification.register(ports, granter, memory.slice(0, PAGE),
+        UnmapNotification notification = UnmapNotification.register(ports, granter, memory.slice(0, XenPage.SIZE),
                 notifyOffset, notifyPort, call);
         synchronized (this) {
             int[] refs;
@@ -184,10 +184,10 @@ final class GrantTable {
                             + " are not");
                 }
             }
-            memory = first.share.memory.slice(first.page * PAGE, refs.length * PAGE);
+            memory = first.share.memory.slice(first.page * XenPage.SIZE, refs.length * XenPage.SIZE);
         }
         // The byte is cleared through a writable view even of a read-only mapping, as xensim's daemon does.
-        UnmapNotification notification = UnmapNotification.register(ports, mapper, memory.slice(0, PAGE),
+        UnmapNotification notification = UnmapNotification.register(ports, mapper, memory.slice(0, XenPage.SIZE),
                 notifyOffset, notifyPort, call);
         synchronized (this) {
             liveMappings++;

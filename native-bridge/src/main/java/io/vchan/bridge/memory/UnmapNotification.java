@@ -3,6 +3,7 @@ package io.vchan.bridge.memory;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.Errno;
 import io.vchan.bridge.xen.XenException;
+import io.vchan.bridge.xen.XenPage;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -38,7 +39,7 @@ final class UnmapNotification {
      */
     static UnmapNotification register(PortTable ports, DomainId domain, ByteBuffer page, int offset, int portNumber,
             String call) throws XenException {
-        if (offset != NONE && (offset < 0 || offset >= GrantTable.PAGE)) {
+        if (offset != NONE && (offset < 0 || offset >= XenPage.SIZE)) {
             throw new XenException(call, Errno.EINVAL, "notify offset " + offset + " is outside the page");
         }
         if (portNumber != NONE && portNumber < 0) {

@@ -1,12 +1,13 @@
 package io.vchan.bridge.ring;
 
+import io.vchan.bridge.xen.XenPage;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The shared control page (vchan-protocol.md §1): indices, orders, live and
+ * The shared control page (docs/vchan-protocol.md §1): indices, orders, live and
  * notify bytes, grant refs. All little-endian. The page is shared with a
  * peer that may be hostile: every value read here is a claim, to be checked.
  *
@@ -16,7 +17,7 @@ import java.nio.ByteOrder;
  */
 final class ControlPage {
 
-    static final int SIZE = 4096;
+    static final int SIZE = XenPage.SIZE;
     static final int LEFT_CONS = 0;
     static final int LEFT_PROD = 4;
     static final int RIGHT_CONS = 8;
@@ -51,6 +52,36 @@ final class ControlPage {
             throw new IllegalArgumentException("a control page is one direct 4096-byte buffer");
         }
         this.page = page.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Grant refs a channel of these orders announces at {@link #GRANTS}: the left ring's, then the right's. */
+    static int grantRefs(RingOrders orders) {
+        return RingOrders.pages(orders.left()) + RingOrders.pages(orders.right());
+    }
+
+    /** Where the grant list must end: before an in-page ring (the 1 KiB one first), else at the page's end. */
+    static int grantListLimit(RingOrders orders) {
+        if (orders.left() == 10 || orders.right() == 10) {
+            return SMALL_RING_OFFSET;
+        }
+        if (orders.left() == 11 || orders.right() == 11) {
+            return LARGE_RING_OFFSET;
+        }
+        return SIZE;
+    }
+
+    /** Grant ref {@code index} of the list: written by the server before it publishes, so read plain. */
+    int grantRef(int index) {
+        return getIntPlain(GRANTS + 4 * index);
+    }
+
+    void putGrantRef(int index, int ref) {
+        putIntPlain(GRANTS + 4 * index, ref);
+    }
+
+    /** True if the grant list of these orders ends within its limit. */
+    static boolean grantListFits(RingOrders orders) {
+        return GRANTS + 4 * grantRefs(orders) <= grantListLimit(orders);
     }
 
     /** Orders 10 and 11 live in the control page itself (1 KiB at 1024, 2 KiB at 2048); null for others. */

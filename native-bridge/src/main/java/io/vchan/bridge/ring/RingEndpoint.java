@@ -13,7 +13,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One end of a vchan: non-blocking reads and writes on the shared rings and
- * the notification protocol of vchan-protocol.md §5. Made by
+ * the notification protocol of docs/vchan-protocol.md §5. Made by
  * {@link VchanServer#publish} or {@link VchanClient#connect}.
  *
  * <p>Waiting is the caller's business: before sleeping for data call

@@ -23,7 +23,7 @@ final class ServerHeader {
         page.putShort(ControlPage.LEFT_ORDER, orders.left());
         page.putShort(ControlPage.RIGHT_ORDER, orders.right());
         for (int i = 0; i < grantRefs.length; i++) {
-            page.putIntPlain(ControlPage.GRANTS + 4 * i, grantRefs[i]);
+            page.putGrantRef(i, grantRefs[i]);
         }
     }
 }

@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What a server publishes for its client (vchan-protocol.md §4): the control
+ * What a server publishes for its client (docs/vchan-protocol.md §4): the control
  * page's grant ref and the server's port, and how a client waits for them.
  *
  * <p>A refused read (EACCES) is not yet an answer: on Xen, xenstored reports

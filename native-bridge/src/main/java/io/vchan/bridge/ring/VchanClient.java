@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The client side of set-up (vchan-protocol.md §4): wait for the server's keys
+ * The client side of set-up (docs/vchan-protocol.md §4): wait for the server's keys
  * with a XenStore watch, bind its port, map the control page and rings. The
  * orders and grant refs in the page are the server's claims: they are copied
  * once and checked before anything is mapped from them.
@@ -131,21 +131,14 @@ public final class VchanClient {
 
     /** The grant refs, copied; their list must end before any in-page ring and the page's end. */
     private static int[] checkedRefs(ControlPage page, RingOrders orders) throws VchanProtocolException {
-        int count = RingOrders.pages(orders.left()) + RingOrders.pages(orders.right());
-        int end = ControlPage.GRANTS + 4 * count;
-        int limit = ControlPage.SIZE;
-        if (orders.left() == 10 || orders.right() == 10) {
-            limit = ControlPage.SMALL_RING_OFFSET;
-        } else if (orders.left() == 11 || orders.right() == 11) {
-            limit = ControlPage.LARGE_RING_OFFSET;
-        }
-        if (end > limit) {
+        int count = ControlPage.grantRefs(orders);
+        if (!ControlPage.grantListFits(orders)) {
             throw new VchanProtocolException("ring orders " + orders.left() + "/" + orders.right() + " need "
                     + count + " grant refs, which overlap a ring or pass the page's end");
         }
         int[] refs = new int[count];
         for (int i = 0; i < count; i++) {
-            refs[i] = page.getIntPlain(ControlPage.GRANTS + 4 * i);
+            refs[i] = page.grantRef(i);
         }
         return refs;
     }

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The server side of set-up (vchan-protocol.md §3): share the control page and
+ * The server side of set-up (docs/vchan-protocol.md §3): share the control page and
  * rings with the peer domain, then publish ring-ref and event-channel in one
  * XenStore transaction readable by the peer only.
  */

@@ -14,6 +14,7 @@ import io.vchan.bridge.xen.GrantMapper;
 import io.vchan.bridge.xen.GrantSharer;
 import io.vchan.bridge.xen.MappedPages;
 import io.vchan.bridge.xen.SharedPages;
+import io.vchan.bridge.xen.XenPage;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +25,7 @@ class MemoryGrantsTest {
     private static final DomainId D0 = DomainId.DOM0;
     private static final DomainId D1 = DomainId.of(1);
     private static final DomainId D2 = DomainId.of(2);
-    private static final int PAGE = 4096;
+    private static final int PAGE = XenPage.SIZE;
 
     private final InMemoryPlatform platform = new InMemoryPlatform();
 
