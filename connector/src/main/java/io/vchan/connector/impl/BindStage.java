@@ -2,8 +2,8 @@ package io.vchan.connector.impl;
 
 import io.vchan.bridge.events.PortEvents;
 import io.vchan.bridge.ring.RingEndpoint;
+import io.vchan.bridge.ring.ServerKeys;
 import io.vchan.bridge.xen.XenException;
-import io.vchan.bridge.xen.XenStore;
 import io.vchan.connector.IncomingVchanConnection;
 import io.vchan.connector.VchanBinding;
 import io.vchan.connector.VchanConnection;
@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.japi.Pair;
@@ -26,7 +25,6 @@ import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.util.ByteString;
-
 /**
  * INTERNAL API: the source of {@code Vchan.bind}: publishes a server channel and, when
  * downstream asks, hands the client that connected to it downstream as an
@@ -42,9 +40,6 @@ import org.apache.pekko.util.ByteString;
 public final class BindStage
         extends AbstractGraphStageWithMaterializedValue<SourceShape<IncomingVchanConnection>,
                 CompletionStage<VchanBinding>> {
-
-    /** Marks the hand-off slot once the stage has stopped. */
-    private static final Object STOPPED = new Object();
 
     private final VchanRuntime runtime;
     private final VchanSettings settings;
@@ -87,7 +82,7 @@ public final class BindStage
         private final CompletableFuture<VchanBinding> bound;
         private final CompletableFuture<Done> unbound = new CompletableFuture<>();
         /** A publication on its way from the blocking thread; see {@link #publish}. */
-        private final AtomicReference<Object> handoff = new AtomicReference<>();
+        private final EndpointHandoff handoff = new EndpointHandoff();
         private AsyncCallback<Object> onPublished;
         private AsyncCallback<Done> onPortFired;
         private AsyncCallback<ChannelHandover> onReleased;
@@ -144,10 +139,8 @@ public final class BindStage
             publisher.open(blocking, new CompletableFuture<>()).whenComplete((ep, err) -> {
                 if (err != null) {
                     onPublished.invoke(Failures.toApi(err));
-                } else if (handoff.compareAndSet(null, ep)) {
+                } else if (handoff.offer(ep)) {
                     onPublished.invoke(ep);
-                } else {
-                    ep.close();
                 }
             });
         }
@@ -163,7 +156,7 @@ public final class BindStage
                 return;
             }
             RingEndpoint ep = (RingEndpoint) result;
-            handoff.compareAndSet(ep, null);
+            handoff.taken(ep);
             if (stopping) {
                 track(CompletableFuture.runAsync(ep::close, blocking));
                 maybeFinish();
@@ -232,8 +225,8 @@ public final class BindStage
         }
 
         private void withdrawKeys() {
-            try (XenStore xs = runtime.platform().openXenStore(target.self())) {
-                xs.remove(0, target.path());
+            try {
+                ServerKeys.withdraw(runtime.platform(), target.self(), target.path());
             } catch (XenException e) {
                 throw new CompletionException(e);
             }
@@ -295,9 +288,7 @@ public final class BindStage
         @Override
         public void postStop() {
             // Normally nothing is left here; after a failure or an abrupt shutdown, close on this thread.
-            if (handoff.getAndSet(STOPPED) instanceof RingEndpoint ep) {
-                ep.close();
-            }
+            handoff.stop().ifPresent(RingEndpoint::close);
             if (waiting != null) {
                 runtime.eventLoop().unregister(waiting.eventChannels(), waiting.port());
                 waiting.close();

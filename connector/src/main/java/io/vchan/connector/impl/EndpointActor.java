@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -36,7 +35,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.util.ByteString;
-
 /**
  * INTERNAL API.
  *
@@ -51,9 +49,6 @@ import org.apache.pekko.util.ByteString;
 @InternalApi
 public final class EndpointActor extends AbstractBehavior<Command> {
 
-    /** Marks the hand-off slot once the actor has stopped. */
-    private static final Object STOPPED = new Object();
-
     private final EventLoop loop;
     private final int readChunkSize;
     private final int spinBeforeSleep;
@@ -63,7 +58,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     private final CompletableFuture<Void> closed;
     private final Executor blocking;
     /** Set-up result, handed from the blocking thread; see {@link #open}. */
-    private final AtomicReference<Object> handoff = new AtomicReference<>();
+    private final EndpointHandoff handoff = new EndpointHandoff();
     /** Completes once set-up has finished either way (and closed what it made, if we had stopped). */
     private final CompletableFuture<Void> openAttempt = new CompletableFuture<>();
     /** Completes when we give the channel up, so that a set-up still waiting for the peer stops waiting. */
@@ -128,10 +123,8 @@ public final class EndpointActor extends AbstractBehavior<Command> {
             try {
                 if (err != null) {
                     self.tell(new OpenFailed(Failures.unwrap(err)));
-                } else if (handoff.compareAndSet(null, ep)) {
+                } else if (handoff.offer(ep)) {
                     self.tell(new Opened(ep));
-                } else {
-                    ep.close();
                 }
             } finally {
                 openAttempt.complete(null);
@@ -386,8 +379,8 @@ public final class EndpointActor extends AbstractBehavior<Command> {
         released = true;
         log.releasing();
         givenUp.complete(null);
-        Object late = handoff.getAndSet(STOPPED);
-        RingEndpoint ep = endpoint != null ? endpoint : late instanceof RingEndpoint r ? r : null;
+        RingEndpoint late = handoff.stop().orElse(null);
+        RingEndpoint ep = endpoint != null ? endpoint : late;
         if (endpoint != null) {
             loop.unregister(endpoint.eventChannels(), endpoint.port());
         }

@@ -3,17 +3,23 @@ package io.vchan.bridge.ring;
 import io.vchan.bridge.events.StoreWatches;
 import io.vchan.bridge.xen.DomainId;
 import io.vchan.bridge.xen.Errno;
+import io.vchan.bridge.xen.ToolstackDomain;
 import io.vchan.bridge.xen.XenException;
 import io.vchan.bridge.xen.XenPlatform;
 import io.vchan.bridge.xen.XenStore;
+import io.vchan.bridge.xen.XenStorePermission;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-
+import java.util.concurrent.locks.LockSupport;
 /**
- * What a server publishes for its client (docs/vchan-protocol.md §4): the control
- * page's grant ref and the server's port, and how a client waits for them.
+ * The XenStore side of the protocol (docs/vchan-protocol.md §3–4), in one
+ * place: what a server publishes for its client (the control page's grant
+ * ref and the server's port, under the key names below), how it publishes and
+ * withdraws them, how a client waits for them, and how their values are read.
  *
  * <p>A refused read (EACCES) is not yet an answer: on Xen, xenstored reports
  * a missing node below one we may not read as EACCES, and a server's
@@ -21,6 +27,117 @@ import java.util.concurrent.CompletableFuture;
  * still refused at the deadline is, and the timeout says so.
  */
 public record ServerKeys(int ringRef, int port) {
+
+    public static final String RING_REF = "ring-ref";
+    public static final String EVENT_CHANNEL = "event-channel";
+    private static final int MAX_PUBLISH_ATTEMPTS = 64;
+
+    /**
+     * Publishes these keys at {@code path} for {@code peer} (§3 step 5): both in one transaction,
+     * owned by {@code self}, readable by {@code peer} only. Refuses a peer domain that does not exist.
+     */
+    void publish(XenPlatform platform, DomainId self, DomainId peer, String path) throws IOException {
+        List<XenStorePermission> perms = List.of(
+                XenStorePermission.owner(self, false, false), XenStorePermission.readOnly(peer));
+        try (XenStore xs = platform.openXenStore(self)) {
+            requirePeerDomain(platform, xs, peer, path);
+            // The channel's directory first, outside the transaction: created inside it, it would
+            // change the parent directory that every other channel's publication changes too, and
+            // concurrent publications would keep conflicting (EAGAIN) and backing off.
+            boolean created = xs.read(0, path).isEmpty();
+            xs.write(0, path, new byte[0]);
+            try {
+                xs.setPermissions(0, path, perms);
+                publishInTransaction(xs, path, perms);
+            } catch (IOException | RuntimeException e) {
+                if (created) {
+                    try {
+                        xs.remove(0, path);
+                    } catch (XenException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Refuses to publish for a domain that does not exist (see {@link
+     * NoSuchPeerDomainException}): on real Xen one with no {@code
+     * /local/domain/N} (a domain we may not look at, EACCES as a guest looking
+     * at another guest, exists); on xensim one its toolstack destroyed.
+     */
+    private static void requirePeerDomain(XenPlatform platform, XenStore xs, DomainId peer, String path)
+            throws IOException {
+        if (platform.toolstackDomain(peer) == ToolstackDomain.DESTROYED) {
+            throw new NoSuchPeerDomainException(peer, path);
+        }
+        if (!platform.name().equals("xen")) {
+            return; // xensim's implicit domains and in-JVM's exist from the start
+        }
+        try {
+            if (xs.read(0, "/local/domain/" + peer.value()).isEmpty()) {
+                throw new NoSuchPeerDomainException(peer, path);
+            }
+        } catch (XenException e) {
+            if (e.errno() != Errno.EACCES) {
+                throw e;
+            }
+        }
+    }
+
+    /** ring-ref and event-channel appear together, with their permissions, or not at all. */
+    private void publishInTransaction(XenStore xs, String path, List<XenStorePermission> perms)
+            throws IOException {
+        long backoffNanos = 100_000;
+        for (int attempt = 1; ; attempt++) {
+            int t = xs.beginTransaction();
+            boolean committed;
+            try {
+                write(xs, t, path + "/" + RING_REF, ringRef, perms);
+                write(xs, t, path + "/" + EVENT_CHANNEL, port, perms);
+            } catch (IOException | RuntimeException e) {
+                xs.endTransaction(t, true);
+                throw e;
+            }
+            committed = xs.endTransaction(t, false);
+            if (committed) {
+                return;
+            }
+            if (attempt == MAX_PUBLISH_ATTEMPTS) {
+                throw new XenException("xs_transaction_end", Errno.EAGAIN,
+                        "gave up publishing " + path + " after " + attempt + " conflicting attempts");
+            }
+            // Another writer conflicted: back off a little, with jitter, and retry.
+            LockSupport.parkNanos(
+                    backoffNanos + (long) (Math.random() * backoffNanos));
+            backoffNanos = Math.min(backoffNanos * 2, 50_000_000);
+        }
+    }
+
+    private static void write(XenStore xs, int t, String key, int value, List<XenStorePermission> perms)
+            throws XenException {
+        xs.write(t, key, Integer.toString(value).getBytes(StandardCharsets.US_ASCII));
+        xs.setPermissions(t, key, perms);
+    }
+
+    /** Removes the channel's directory: its clients-to-be wait for the next publication. */
+    public static void withdraw(XenPlatform platform, DomainId self, String path) throws XenException {
+        try (XenStore xs = platform.openXenStore(self)) {
+            xs.remove(0, path);
+        }
+    }
+
+    /** As {@link #withdraw}, at close: a failure there has nobody left to tell. */
+    static void withdrawQuietly(XenPlatform platform, DomainId self, String path) {
+        try {
+            withdraw(platform, self, path);
+        } catch (XenException ignored) {
+            // nothing more we can do at close
+        }
+    }
+
 
     /** Waits on a XenStore connection of its own, in the calling thread. */
     static ServerKeys await(XenPlatform platform, DomainId self, DomainId server, String path, Duration timeout)
@@ -103,8 +220,8 @@ public record ServerKeys(int ringRef, int port) {
 
         Optional<ServerKeys> read(XenStore xs) throws IOException {
             try {
-                Optional<Integer> ref = readNumber(xs, path + "/ring-ref");
-                Optional<Integer> port = ref.isPresent() ? readNumber(xs, path + "/event-channel")
+                Optional<Integer> ref = readNumber(xs, path + "/" + RING_REF);
+                Optional<Integer> port = ref.isPresent() ? readNumber(xs, path + "/" + EVENT_CHANNEL)
                         : Optional.empty();
                 refused = null;
                 return port.map(p -> new ServerKeys(ref.get(), p));
