@@ -1,5 +1,6 @@
 package io.vchan.connector;
 
+import io.vchan.bridge.ring.Role;
 import io.vchan.bridge.ring.VchanPath;
 import io.vchan.connector.impl.BindStage;
 import io.vchan.connector.impl.Domains;
@@ -15,7 +16,6 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
-
 /**
  * The vchan extension of an actor system: like Pekko's {@code Tcp}, it makes
  * flows that are channels to other Xen domains.
@@ -100,7 +100,7 @@ public final class Vchan implements Extension {
     public Flow<ByteString, ByteString, CompletionStage<VchanConnection>> server(DomainId peer, VchanPort port,
             VchanSettings s) {
         io.vchan.bridge.xen.DomainId self = runtime.localDomain(s);
-        Target target = new Target(true, self, Domains.bridge(peer), port, port.path(Domains.api(self), peer));
+        Target target = new Target(Role.SERVER, self, Domains.bridge(peer), port, port.path(Domains.api(self), peer));
         return Flow.fromGraph(new VchanStage(runtime, s, target,
                 runtime.publisher(self, target.peer(), target.path(), s)));
     }
@@ -161,7 +161,7 @@ public final class Vchan implements Extension {
     private Flow<ByteString, ByteString, CompletionStage<VchanConnection>> client(DomainId server, VchanPort port,
             String path, VchanSettings s) {
         io.vchan.bridge.xen.DomainId self = runtime.localDomain(s);
-        Target target = new Target(false, self, Domains.bridge(server), port, path);
+        Target target = new Target(Role.CLIENT, self, Domains.bridge(server), port, path);
         return Flow.fromGraph(new VchanStage(runtime, s, target,
                 runtime.connector(self, target.peer(), path, s)));
     }
@@ -228,7 +228,7 @@ public final class Vchan implements Extension {
     private Source<IncomingVchanConnection, CompletionStage<VchanBinding>> bind(DomainId peer, VchanPort port,
             String path, VchanSettings s) {
         io.vchan.bridge.xen.DomainId self = runtime.localDomain(s);
-        Target target = new Target(true, self, Domains.bridge(peer), port, path);
+        Target target = new Target(Role.SERVER, self, Domains.bridge(peer), port, path);
         return Source.fromGraph(new BindStage(runtime, s, target,
                 runtime.publisher(self, target.peer(), path, s)));
     }

@@ -1,6 +1,7 @@
 package io.vchan.connector;
 
 import io.vchan.bridge.ring.RingEndpoint;
+import io.vchan.bridge.ring.Role;
 import io.vchan.connector.impl.Domains;
 import io.vchan.connector.impl.EndpointHandle;
 import io.vchan.connector.impl.EndpointOpener;
@@ -19,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.util.ByteString;
-
 /**
  * A channel without streams, after MirageOS's {@code Mirage_flow}: {@link #read()}
  * completes with at least one byte (a fresh buffer) or end of stream; writes
@@ -74,7 +74,7 @@ public final class VchanEndpoint implements VchanChannel, AutoCloseable {
             VchanSettings settings) {
         VchanRuntime runtime = vchan.runtime();
         DomainId self = vchan.localDomain(settings);
-        Target target = new Target(true, Domains.bridge(self), Domains.bridge(peer), port, port.path(self, peer));
+        Target target = new Target(Role.SERVER, Domains.bridge(self), Domains.bridge(peer), port, port.path(self, peer));
         return open(runtime, settings, target, runtime.publisher(target.self(), target.peer(), target.path(),
                 settings));
     }
@@ -92,7 +92,7 @@ public final class VchanEndpoint implements VchanChannel, AutoCloseable {
             VchanSettings settings) {
         VchanRuntime runtime = vchan.runtime();
         DomainId self = vchan.localDomain(settings);
-        Target target = new Target(false, Domains.bridge(self), Domains.bridge(server), port,
+        Target target = new Target(Role.CLIENT, Domains.bridge(self), Domains.bridge(server), port,
                 port.path(server, self));
         return open(runtime, settings, target, runtime.connector(target.self(), target.peer(), target.path(),
                 settings));

@@ -21,7 +21,7 @@ abstract class ChannelEvent extends Event {
     /** Fills in the channel's fields. */
     final void of(Target target) {
         path = target.path();
-        role = target.server() ? "server" : "client";
+        role = target.role().toString();
         localDomain = target.self().value();
         peerDomain = target.peer().value();
     }

@@ -101,12 +101,12 @@ final class ConnectionLog {
     }
 
     private String describe() {
-        return "vchan " + (target.server() ? "server " : "client ") + target.self() + "<->" + target.peer()
+        return "vchan " + target.role() + " " + target.self() + "<->" + target.peer()
                 + " port " + target.port() + " at " + target.path();
     }
 
     private Mdc mdc() {
-        MDC.put("vchanRole", target.server() ? "server" : "client");
+        MDC.put("vchanRole", target.role().toString());
         MDC.put("vchanLocalDomain", Integer.toString(target.self().value()));
         MDC.put("vchanPeerDomain", Integer.toString(target.peer().value()));
         MDC.put("vchanPort", target.port().name());

@@ -20,12 +20,12 @@ public record OpenConnection(Target target, RingOrders orders, ActorRef<Endpoint
 
     @Override
     public int readRingSize() {
-        return target.server() ? orders.leftSize() : orders.rightSize();
+        return target.role().readRingSize(orders);
     }
 
     @Override
     public int writeRingSize() {
-        return target.server() ? orders.rightSize() : orders.leftSize();
+        return target.role().writeRingSize(orders);
     }
 
     @Override
@@ -60,7 +60,7 @@ public record OpenConnection(Target target, RingOrders orders, ActorRef<Endpoint
 
     @Override
     public String toString() {
-        return "VchanConnection(" + (target.server() ? "server " : "client ") + target.self() + "<->"
+        return "VchanConnection(" + target.role() + " " + target.self() + "<->"
                 + target.peer() + " port " + target.port() + " at " + target.path() + ", rings read "
                 + readRingSize() + " / write " + writeRingSize() + ")";
     }

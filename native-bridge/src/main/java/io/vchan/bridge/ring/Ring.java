@@ -24,8 +24,13 @@ final class Ring {
     private final int mask;
     private final String name;
     private final Side ours;
-    /** Our index: what we last wrote out. */
-    private int own;
+    /**
+     * Our index: what we last wrote out. The thread that moves it (the reader
+     * or the writer) checks the shared copy against it; a look from any thread
+     * (how much is ready or free) takes it as we hold it, so it never sees the
+     * mover between its two stores.
+     */
+    private volatile int own;
 
     Ring(ControlPage page, int consOffset, int prodOffset, ByteBuffer data, int order, String name, Side ours) {
         this.page = page;
@@ -57,6 +62,7 @@ final class Ring {
         return own;
     }
 
+    /** For a move: our index checked against the shared copy. */
     private int cons() throws VchanProtocolException {
         return ours == Side.READER ? own() : page.getAcquire(consOffset);
     }
@@ -71,16 +77,29 @@ final class Ring {
 
     /** Bytes the producer has made available: prod − cons, checked. */
     int ready() throws VchanProtocolException {
-        int cons = cons();
-        int prod = prod();
-        return checked(prod - cons, prod, cons);
+        return usedNow();
     }
 
     /** Room for the producer: size − (prod − cons), checked. */
     int space() throws VchanProtocolException {
-        int prod = prod();
-        int cons = cons();
-        return size - checked(prod - cons, prod, cons);
+        return size - usedNow();
+    }
+
+    /**
+     * prod − cons as of one moment, for a look from any thread: our index as
+     * we hold it and theirs from the page, taken again if our own mover moved
+     * ours meanwhile (both then moved, and the pair would not be of one moment).
+     */
+    private int usedNow() throws VchanProtocolException {
+        while (true) {
+            int mine = own;
+            int theirs = page.getAcquire(ours == Side.READER ? prodOffset : consOffset);
+            if (own == mine) {
+                int prod = ours == Side.WRITER ? mine : theirs;
+                int cons = ours == Side.READER ? mine : theirs;
+                return checked(prod - cons, prod, cons);
+            }
+        }
     }
 
     private int checked(int used, int prod, int cons) throws VchanProtocolException {

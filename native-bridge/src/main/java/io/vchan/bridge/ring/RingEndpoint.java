@@ -27,7 +27,7 @@ public final class RingEndpoint implements AutoCloseable {
     /** What the peer's live byte says. */
     public enum PeerState { WAITING, CONNECTED, CLOSED }
 
-    private final boolean server;
+    private final Role role;
     private final DomainId peer;
     private final String path;
     private final RingOrders orders;
@@ -56,10 +56,10 @@ public final class RingEndpoint implements AutoCloseable {
     private volatile boolean awaitingNextClient;
     private final AtomicLong notificationsSent = new AtomicLong();
 
-    RingEndpoint(boolean server, DomainId peer, String path, RingOrders orders, ControlPage page,
+    RingEndpoint(Role role, DomainId peer, String path, RingOrders orders, ControlPage page,
             Ring readRing, Ring writeRing, EventChannels events, int port, List<AutoCloseable> resources,
             Runnable onClose, int controlRef, ServerHeader header) {
-        this.server = server;
+        this.role = role;
         this.header = header;
         this.controlRef = controlRef;
         this.peer = peer;
@@ -72,14 +72,14 @@ public final class RingEndpoint implements AutoCloseable {
         this.port = port;
         this.resources = resources;
         this.onClose = onClose;
-        this.ownLive = server ? ControlPage.SRV_LIVE : ControlPage.CLI_LIVE;
-        this.peerLive = server ? ControlPage.CLI_LIVE : ControlPage.SRV_LIVE;
-        this.ownNotify = server ? ControlPage.SRV_NOTIFY : ControlPage.CLI_NOTIFY;
-        this.peerNotify = server ? ControlPage.CLI_NOTIFY : ControlPage.SRV_NOTIFY;
+        this.ownLive = role.liveByte;
+        this.peerLive = role.peer().liveByte;
+        this.ownNotify = role.notifyByte;
+        this.peerNotify = role.peer().notifyByte;
     }
 
-    public boolean isServer() {
-        return server;
+    public Role role() {
+        return role;
     }
 
     public DomainId localDomain() {
@@ -388,7 +388,7 @@ public final class RingEndpoint implements AutoCloseable {
     void resetForNextClient() throws IOException {
         enter();
         try {
-            if (!server) {
+            if (role != Role.SERVER) {
                 throw new IllegalStateException("only a server resets its page");
             }
             readRing.reset();
@@ -452,7 +452,7 @@ public final class RingEndpoint implements AutoCloseable {
 
     @Override
     public String toString() {
-        return (server ? "vchan server " : "vchan client ") + path + " " + localDomain() + "<->" + peer
+        return ("vchan " + role + " ") + path + " " + localDomain() + "<->" + peer
                 + " orders " + orders.left() + "/" + orders.right();
     }
 }

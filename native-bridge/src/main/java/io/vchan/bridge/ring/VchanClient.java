@@ -76,7 +76,7 @@ public final class VchanClient {
             page.putByteVolatile(ControlPage.CLI_LIVE, ControlPage.LIVE_CONNECTED);
             page.putByteVolatile(ControlPage.SRV_NOTIFY, ControlPage.NOTIFY_WRITE);
             events.notify(port);
-            return new RingEndpoint(false, server, path, orders, page, readRing, writeRing, events, port, resources,
+            return new RingEndpoint(Role.CLIENT, server, path, orders, page, readRing, writeRing, events, port, resources,
                     () -> { }, -1, null);
         } catch (IOException | RuntimeException e) {
             SetupResources.release(resources, events, port);

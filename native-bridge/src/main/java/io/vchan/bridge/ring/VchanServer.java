@@ -50,7 +50,7 @@ public final class VchanServer {
             Ring writeRing = new Ring(page, ControlPage.RIGHT_CONS, ControlPage.RIGHT_PROD, right, orders.right(),
                     "right", Ring.Side.WRITER);
             new ServerKeys(ctrlPages.refs()[0], port).publish(platform, self, peer, path);
-            return new RingEndpoint(true, peer, path, orders, page, readRing, writeRing, events, port, resources,
+            return new RingEndpoint(Role.SERVER, peer, path, orders, page, readRing, writeRing, events, port, resources,
                     () -> ServerKeys.withdrawQuietly(platform, self, path), ctrlPages.refs()[0], header);
         } catch (IOException | RuntimeException e) {
             SetupResources.release(resources, events, port);

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -94,6 +96,38 @@ class RingTest {
         assertFalse(reader.readAll(big), "1001 bytes are not there");
         assertEquals(0, big.position());
         assertEquals(1000, reader.ready(), "a refused packet reads nothing");
+    }
+
+    @Test
+    void anotherThreadAskingHowMuchIsReadyOrFreeWhileTheIndicesMoveSeesNoCorruption() throws Exception {
+        Ring reader = reader(0);
+        Ring writer = writer();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> moverFailed = new AtomicReference<>();
+        Thread mover = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    writer.write(ByteBuffer.allocate(100));
+                    reader.read(ByteBuffer.allocate(100));
+                }
+            } catch (Throwable t) {
+                moverFailed.set(t);
+            }
+        }, "mover");
+        mover.start();
+        long looks = 0;
+        try {
+            // as BlockingVchan's callers do: one thread moves the indices, another looks
+            for (long end = System.nanoTime() + 300_000_000L; System.nanoTime() < end; looks++) {
+                assertTrue(writer.space() <= 1024);
+                assertTrue(reader.ready() <= 1024);
+            }
+        } finally {
+            stop.set(true);
+            mover.join();
+        }
+        assertEquals(null, moverFailed.get());
+        assertTrue(looks > 0);
     }
 
     @Test
