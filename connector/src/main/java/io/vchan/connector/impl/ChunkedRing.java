@@ -2,7 +2,6 @@ package io.vchan.connector.impl;
 
 import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.bridge.ring.VchanClosedException;
-import io.vchan.connector.VchanPeerClosedException;
 import io.vchan.connector.impl.EndpointProtocol.Data;
 import io.vchan.connector.impl.EndpointProtocol.EndOfStream;
 import io.vchan.connector.impl.EndpointProtocol.PeerGone;
@@ -10,7 +9,6 @@ import io.vchan.connector.impl.EndpointProtocol.ReadResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.pekko.util.ByteString;
-
 /**
  * The copies of one connection, counted: reads come out as fresh chunks (never
  * views of shared memory), writes go in straight from a ByteString's buffers.
@@ -86,8 +84,7 @@ final class ChunkedRing {
             if (endpoint.isClosed()) {
                 throw e; // closed here: whoever closed it says why
             }
-            throw new VchanPeerClosedException("the peer closed " + endpoint.path() + " with "
-                    + (data.size() - total) + " bytes of ours not yet in the ring", e);
+            throw UnsentBytes.peerClosed(endpoint.path(), data.size() - total, e);
         } finally {
             if (total > 0) {
                 ConnectionCounters.add(counters.bytesOut, total);

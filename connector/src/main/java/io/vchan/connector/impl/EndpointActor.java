@@ -339,8 +339,7 @@ public final class EndpointActor extends AbstractBehavior<Command> {
     private Behavior<Command> fail(Throwable cause) {
         Throwable reported = cause instanceof VchanClosedException
                 && !(cause instanceof VchanPeerClosedException) && !writes.isEmpty()
-                ? new VchanPeerClosedException("the peer closed " + describe() + " with " + writes.size()
-                        + " write(s) not yet in the ring", cause)
+                ? UnsentBytes.peerClosed(describe(), writes.stream().mapToLong(PendingWrite::unsent).sum(), cause)
                 : cause;
         opened.completeExceptionally(reported);
         failPending(reported);
@@ -436,6 +435,10 @@ public final class EndpointActor extends AbstractBehavior<Command> {
 
         boolean done() {
             return rest.isEmpty();
+        }
+
+        long unsent() {
+            return rest.size();
         }
     }
 }

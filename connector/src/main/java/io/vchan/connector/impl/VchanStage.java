@@ -4,7 +4,6 @@ import io.vchan.bridge.ring.RingEndpoint;
 import io.vchan.connector.VchanClosedException;
 import io.vchan.connector.VchanConnection;
 import io.vchan.connector.VchanIdleTimeoutException;
-import io.vchan.connector.VchanPeerClosedException;
 import io.vchan.connector.VchanSettings;
 import java.io.IOException;
 import java.time.Duration;
@@ -26,7 +25,6 @@ import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.apache.pekko.util.ByteString;
-
 /**
  * One vchan connection as a {@code Flow<ByteString, ByteString>}. The endpoint
  * actor opens the channel, waits for the peer and releases everything at the
@@ -237,8 +235,7 @@ public final class VchanStage
             if (peerGone && !pending.isEmpty()) {
                 // Everything the peer wrote has been read, and it is gone: what we still
                 // hold can never arrive, so say what was lost.
-                fail(new VchanPeerClosedException("the peer closed " + target.path() + " with "
-                        + pending.size() + " bytes of ours not yet in the ring"));
+                fail(UnsentBytes.peerClosed(target.path(), pending.size(), null));
                 return;
             }
             complete(out);
