@@ -10,9 +10,7 @@ import io.vchan.bridge.xen.XenPlatform;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-
 /**
  * The client side of set-up (docs/vchan-protocol.md §4): wait for the server's keys
  * with a XenStore watch, bind its port, map the control page and rings. The
@@ -50,15 +48,13 @@ public final class VchanClient {
         DomainId self = events.domain();
         int ringRef = keys.ringRef();
         int remotePort = keys.port();
-        List<AutoCloseable> resources = new ArrayList<>();
-        int port = -1;
+        SetupResources setup = new SetupResources(events);
         try {
-            port = bindServerPort(events, server, path, remotePort);
+            int port = setup.bound(bindServerPort(events, server, path, remotePort));
             events.unmask(port);
-            GrantMapper mapper = platform.openGrantMapper(self);
-            resources.add(mapper);
-            MappedPages ctrlPages = mapControlPage(mapper, server, path, ringRef, port);
-            resources.add(ctrlPages);
+            GrantMapper mapper = setup.add(platform.openGrantMapper(self));
+            MappedPages ctrlPages = setup.add(mapControlPage(mapper, server, path, ringRef, port));
+            List<AutoCloseable> resources = setup.resources();
             ControlPage page = new ControlPage(ctrlPages.memory());
             // Read once: the server could change them under us.
             RingOrders orders = checkedOrders(page.getUnsignedShort(ControlPage.LEFT_ORDER),
@@ -76,10 +72,10 @@ public final class VchanClient {
             page.putByteVolatile(ControlPage.CLI_LIVE, ControlPage.LIVE_CONNECTED);
             page.putByteVolatile(ControlPage.SRV_NOTIFY, ControlPage.NOTIFY_WRITE);
             events.notify(port);
-            return new RingEndpoint(Role.CLIENT, server, path, orders, page, readRing, writeRing, events, port, resources,
-                    () -> { }, -1, null);
+            return new RingEndpoint(Role.CLIENT, server, path, orders, page, readRing, writeRing, events, port,
+                    resources, () -> { }, -1, null);
         } catch (IOException | RuntimeException e) {
-            SetupResources.release(resources, events, port);
+            setup.release();
             throw e;
         }
     }

@@ -29,15 +29,13 @@ public final class VchanServer {
         RingOrders orders = RingOrders.forServer(readMin, writeMin);
         VchanPath.validate(path);
         DomainId self = events.domain();
-        List<AutoCloseable> resources = new ArrayList<>();
-        int port = -1;
+        SetupResources setup = new SetupResources(events);
         try {
-            port = events.bindUnbound(peer);
+            int port = setup.bound(events.bindUnbound(peer));
             events.unmask(port);
-            GrantSharer sharer = platform.openGrantSharer(self);
-            resources.add(sharer);
-            SharedPages ctrlPages = sharer.sharePageWithNotify(peer, true, ControlPage.SRV_LIVE, port);
-            resources.add(ctrlPages);
+            GrantSharer sharer = setup.add(platform.openGrantSharer(self));
+            SharedPages ctrlPages = setup.add(sharer.sharePageWithNotify(peer, true, ControlPage.SRV_LIVE, port));
+            List<AutoCloseable> resources = setup.resources();
             ControlPage page = new ControlPage(ctrlPages.memory());
             initialise(page);
             List<Integer> grantRefs = new ArrayList<>();
@@ -50,10 +48,10 @@ public final class VchanServer {
             Ring writeRing = new Ring(page, ControlPage.RIGHT_CONS, ControlPage.RIGHT_PROD, right, orders.right(),
                     "right", Ring.Side.WRITER);
             new ServerKeys(ctrlPages.refs()[0], port).publish(platform, self, peer, path);
-            return new RingEndpoint(Role.SERVER, peer, path, orders, page, readRing, writeRing, events, port, resources,
-                    () -> ServerKeys.withdrawQuietly(platform, self, path), ctrlPages.refs()[0], header);
+            return new RingEndpoint(Role.SERVER, peer, path, orders, page, readRing, writeRing, events, port,
+                    resources, () -> ServerKeys.withdrawQuietly(platform, self, path), ctrlPages.refs()[0], header);
         } catch (IOException | RuntimeException e) {
-            SetupResources.release(resources, events, port);
+            setup.release();
             throw e;
         }
     }
