@@ -511,15 +511,21 @@ static long server_round(struct xen *x, const struct options *o, const char *pat
     return done;
 }
 
-static long client_round(struct xen *x, const struct options *o, const char *path)
+/* A client's channel at path, or exit 2 if no server comes. */
+static void connect_or_exit(struct xen *x, const struct options *o, const char *path, struct channel *c)
 {
-    struct channel c;
-    memset(&c, 0, sizeof c);
-    init_roles(&c, false);
-    if (connect_round(x->xs, x->e, x->g, o->peer, path, o->timeout_ms, &c) < 0) {
+    memset(c, 0, sizeof *c);
+    init_roles(c, false);
+    if (connect_round(x->xs, x->e, x->g, o->peer, path, o->timeout_ms, c) < 0) {
         fprintf(stderr, "vchan-hostile: no server at %s within %ld ms: %s\n", path, o->timeout_ms, strerror(errno));
         exit(2);
     }
+}
+
+static long client_round(struct xen *x, const struct options *o, const char *path)
+{
+    struct channel c;
+    connect_or_exit(x, o, path, &c);
     long done = attack(x, o, path, &c);
     close_client_round(x->e, x->g, &c);
     return done;
@@ -566,12 +572,7 @@ static void flood(struct xen *x, const struct options *o)
     char path[200];
     snprintf(path, sizeof path, "%s0", o->prefix);
     struct channel c;
-    memset(&c, 0, sizeof c);
-    init_roles(&c, false);
-    if (connect_round(x->xs, x->e, x->g, o->peer, path, o->timeout_ms, &c) < 0) {
-        fprintf(stderr, "vchan-hostile: no server at %s within %ld ms: %s\n", path, o->timeout_ms, strerror(errno));
-        exit(2);
-    }
+    connect_or_exit(x, o, path, &c);
     printf("flooding\n");
     fflush(stdout);
     long deadline = now_ms() + o->flood_ms, notifications = 0, echoed = 0;

@@ -14,8 +14,8 @@ public final class EventRoute {
     private volatile Runnable taker;
     /** The port's events, once the actor has registered it. */
     private volatile PortEvents events;
-    /** Bytes moved at the last rearm; only whoever handles the current event touches it. */
-    private long movedAtRearm;
+    /** Bytes moved at the last rearm: written by the actor, then by the stage that took over. */
+    private volatile long movedAtRearm;
 
     /** The actor registered the port: events come through {@code registered}. */
     void attach(PortEvents registered) {

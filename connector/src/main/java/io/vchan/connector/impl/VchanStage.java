@@ -151,7 +151,7 @@ public final class VchanStage
                     if (cause instanceof SubscriptionWithCancelException.NonFailureCancellation) {
                         closeChannel(); // downstream has had enough: an orderly close
                     } else {
-                        abortChannel(cause); // downstream failed: as Tcp aborts its connection
+                        fail(cause); // downstream failed: as Tcp aborts its connection
                     }
                 }
             });
@@ -338,26 +338,10 @@ public final class VchanStage
         }
 
         /**
-         * Downstream failed with {@code cause}: the channel is closed at once and
-         * reported as failed with that cause ({@code whenClosed}), and upstream is
-         * cancelled with it, so that nobody takes this for an orderly end.
-         */
-        private void abortChannel(Throwable cause) {
-            if (closing) {
-                return;
-            }
-            closing = true;
-            connection.completeExceptionally(cause);
-            handle.actor().tell(new EndpointProtocol.Abort(cause));
-            if (!isClosed(in)) {
-                cancel(in, cause);
-            }
-        }
-
-        /**
-         * Fails downstream with {@code cause} itself and has the channel closed
-         * (the peer sees it). If the actor failed first it has stopped already;
-         * telling it again costs a dead letter at most.
+         * Aborts the channel with {@code cause} (the peer sees it close), reports it as
+         * failed with that cause ({@code whenClosed}), fails downstream and cancels
+         * upstream with it, so that nobody takes this for an orderly end. If the actor
+         * failed first it has stopped already; telling it again costs a dead letter at most.
          */
         private void fail(Throwable cause) {
             if (closing) {
@@ -370,7 +354,7 @@ public final class VchanStage
                 fail(out, cause);
             }
             if (!isClosed(in)) {
-                cancel(in);
+                cancel(in, cause);
             }
         }
 

@@ -259,7 +259,7 @@ public final class EventLoop implements AutoCloseable {
      * A port unbound after its event was delivered can no longer be unmasked
      * (EINVAL): that concerns only the endpoint that closed it, not the handle.
      */
-    private static void unmask(EventChannels h, int port) {
+    static void unmask(EventChannels h, int port) {
         try {
             h.unmask(port);
         } catch (XenException e) {

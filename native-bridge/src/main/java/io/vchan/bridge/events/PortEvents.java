@@ -1,11 +1,7 @@
 package io.vchan.bridge.events;
 
 import io.vchan.bridge.xen.EventChannels;
-import io.vchan.bridge.xen.XenException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
  * The events of one registered port, as the loop hands them to the port's one
  * consumer. A delivered event leaves the port masked, so that whatever the
@@ -22,8 +18,6 @@ public final class PortEvents {
     /** More idle turns in a row than a polite peer causes: it notifies only when asked to, for a change. */
     static final int IDLE_TURNS_BEFORE_DELAY = 16;
     static final long IDLE_DELAY_NANOS = 1_000_000;
-
-    private static final Logger LOG = LoggerFactory.getLogger(PortEvents.class);
 
     private final EventChannels channels;
     private final int port;
@@ -65,15 +59,6 @@ public final class PortEvents {
     /** Clears the turn, then unmasks: an event pending from before is delivered again, never lost. */
     void unmask() {
         signalled.set(false);
-        try {
-            channels.unmask(port);
-        } catch (XenException e) {
-            // unbound since it fired: the consumer closed it, nothing waits for its events
-            LOG.debug("port " + port + " was unbound before its event was handled", e);
-        }
-    }
-
-    int port() {
-        return port;
+        EventLoop.unmask(channels, port);
     }
 }
